@@ -1,0 +1,3 @@
+module github.com/cloudsec/terraform-provider-hss
+
+go 1.25.0

@@ -1,0 +1,386 @@
+// Package client is the one HTTP client of the provider: endpoint
+// resolution, SDK-HMAC-SHA256 or token authentication, retries and typed
+// errors for the Host Security Service (HSS) container-image APIs. It has no
+// Terraform imports.
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Credentials hold exactly one of: Token, or AccessKey+SecretKey (with an
+// optional SecurityToken for temporary keys). They never print.
+type Credentials struct {
+	AccessKey     string
+	SecretKey     string
+	SecurityToken string
+	Token         string
+}
+
+func (Credentials) String() string   { return "client.Credentials{redacted}" }
+func (Credentials) GoString() string { return "client.Credentials{redacted}" }
+
+// Validate reports a credentials set that is not exactly one auth mode.
+func (c Credentials) Validate() error {
+	aksk := c.AccessKey != "" || c.SecretKey != ""
+	switch {
+	case c.Token != "" && aksk:
+		return errors.New("both a token and an access key pair are set; use exactly one")
+	case c.Token != "":
+		if c.SecurityToken != "" {
+			return errors.New("a security token goes with an access key pair, not with a token")
+		}
+		return nil
+	case c.AccessKey != "" && c.SecretKey != "":
+		return nil
+	case c.AccessKey != "":
+		return errors.New("an access key is set without its secret key")
+	case c.SecretKey != "":
+		return errors.New("a secret key is set without its access key")
+	default:
+		return errors.New("no credentials are set")
+	}
+}
+
+// Logger receives one debug record per HTTP attempt. Fields never hold
+// credentials or header values.
+type Logger interface {
+	Debug(ctx context.Context, msg string, fields map[string]any)
+}
+
+// Config configures a Client.
+type Config struct {
+	// Endpoint is the base URL. Empty means DefaultEndpoint(region) for the
+	// region of each request.
+	Endpoint    string
+	Region      string
+	ProjectID   string
+	Credentials Credentials
+	// MaxRetries is how many times a retryable failure is retried.
+	MaxRetries int
+	// HTTPClient defaults to one built on NewTransport(TransportOptions{}).
+	HTTPClient *http.Client
+	UserAgent  string
+	Logger     Logger
+	// RetryWaitMin and RetryWaitMax bound the backoff between attempts
+	// (defaults 500ms and 30s); Retry-After is honoured up to RetryWaitMax.
+	RetryWaitMin time.Duration
+	RetryWaitMax time.Duration
+	// Now is the clock used for X-Sdk-Date; defaults to time.Now.
+	Now func() time.Time
+}
+
+// Client calls HSS. It is safe for concurrent use.
+type Client struct {
+	cfg      Config
+	endpoint *url.URL // nil when derived from the region
+	http     *http.Client
+	flight   group
+}
+
+// Defaults.
+const (
+	DefaultMaxRetries     = 5
+	DefaultRequestTimeout = 60 * time.Second
+	defaultRetryWaitMin   = 500 * time.Millisecond
+	defaultRetryWaitMax   = 30 * time.Second
+)
+
+// New checks the configuration and returns a Client.
+func New(cfg Config) (*Client, error) {
+	if cfg.ProjectID == "" {
+		return nil, errors.New("project id is empty")
+	}
+	if cfg.Region == "" {
+		return nil, errors.New("region is empty")
+	}
+	if err := cfg.Credentials.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.MaxRetries < 0 {
+		return nil, fmt.Errorf("max retries must be at least 0, got %d", cfg.MaxRetries)
+	}
+	c := &Client{cfg: cfg, http: cfg.HTTPClient}
+	if cfg.Endpoint != "" {
+		u, err := parseEndpoint(cfg.Endpoint)
+		if err != nil {
+			return nil, err
+		}
+		c.endpoint = u
+	}
+	if c.http == nil {
+		t, err := NewTransport(TransportOptions{})
+		if err != nil {
+			return nil, err
+		}
+		c.http = &http.Client{Transport: t, Timeout: DefaultRequestTimeout}
+	}
+	if c.cfg.RetryWaitMin <= 0 {
+		c.cfg.RetryWaitMin = defaultRetryWaitMin
+	}
+	if c.cfg.RetryWaitMax <= 0 {
+		c.cfg.RetryWaitMax = defaultRetryWaitMax
+	}
+	if c.cfg.Now == nil {
+		c.cfg.Now = time.Now
+	}
+	return c, nil
+}
+
+func parseEndpoint(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("endpoint %q is not an absolute http(s) URL without query", raw)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+// DefaultEndpoint is the public HSS endpoint of a region.
+func DefaultEndpoint(region string) string {
+	domain := "myhuaweicloud.com"
+	if region == "eu-west-101" {
+		domain = "myhuaweicloud.eu"
+	}
+	return "https://hss." + region + "." + domain
+}
+
+// ProjectID is the project every request is made in.
+func (c *Client) ProjectID() string { return c.cfg.ProjectID }
+
+// Region is the region requests go to unless a Scope overrides it.
+func (c *Client) Region() string { return c.cfg.Region }
+
+// TransportOptions configure NewTransport.
+type TransportOptions struct {
+	Insecure bool   // skip TLS verification
+	CACert   []byte // extra PEM CA certificates
+}
+
+// NewTransport returns the keep-alive transport a provider process shares:
+// proxy from the environment, TLS 1.2 at least.
+func NewTransport(o TransportOptions) (*http.Transport, error) {
+	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: o.Insecure} //nolint:gosec // opt-in, for self-signed test endpoints
+	if len(o.CACert) > 0 {
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(o.CACert) {
+			return nil, errors.New("the CA bundle holds no PEM certificate")
+		}
+		tlsConfig.RootCAs = pool
+	}
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:       tlsConfig,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   64,
+		IdleConnTimeout:       90 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}, nil
+}
+
+// Scope is what varies per call: the region (header and default endpoint)
+// and the enterprise project (query parameter). Empty fields mean the
+// client's region and no enterprise_project_id parameter.
+type Scope struct {
+	Region              string
+	EnterpriseProjectID string
+}
+
+// retryMode says which failures a request may be retried after.
+type retryMode int
+
+const (
+	// retrySafe: the request only reads, so any failure before a response,
+	// 429, 502, 503 and 504 are retried.
+	retrySafe retryMode = iota
+	// retryUnsent: the request creates something, so only failures where the
+	// server cannot have acted (429, connection refused, DNS) are retried.
+	retryUnsent
+)
+
+type request struct {
+	method   string
+	segments []string // path after the base, decoded; project id included
+	query    []param
+	body     []byte // JSON, nil for none
+	scope    Scope
+	retry    retryMode
+}
+
+func (c *Client) projectPath(segments ...string) []string {
+	return append([]string{"v5", c.cfg.ProjectID}, segments...)
+}
+
+// displayPath is the path as errors and logs show it.
+func (r *request) displayPath() string { return escapedPath(r.segments) }
+
+func (c *Client) baseURL(region string) (*url.URL, error) {
+	if c.endpoint != nil {
+		u := *c.endpoint
+		return &u, nil
+	}
+	return parseEndpoint(DefaultEndpoint(region))
+}
+
+// newHTTPRequest builds and signs one attempt. Signing again on every
+// attempt keeps X-Sdk-Date fresh.
+func (c *Client) newHTTPRequest(ctx context.Context, r *request) (*http.Request, error) {
+	region := r.scope.Region
+	if region == "" {
+		region = c.cfg.Region
+	}
+	u, err := c.baseURL(region)
+	if err != nil {
+		return nil, err
+	}
+	segments := append(strings.Split(strings.TrimPrefix(u.Path, "/"), "/"), r.segments...)
+	if u.Path == "" {
+		segments = r.segments
+	}
+	query := r.query
+	if r.scope.EnterpriseProjectID != "" {
+		query = append(append([]param(nil), query...), param{"enterprise_project_id", r.scope.EnterpriseProjectID})
+	}
+	rawQuery := canonicalQuery(query)
+	u.RawPath = escapedPath(segments)
+	u.Path, _ = url.PathUnescape(u.RawPath)
+	u.RawQuery = rawQuery
+
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, u.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	// The string form above round-trips through url.Parse; pin the exact
+	// escaped path and query again so the wire matches what is signed.
+	req.URL.RawPath, req.URL.RawQuery = u.RawPath, rawQuery
+
+	signed := map[string]string{"Host": u.Host, "Region": region, "X-Project-Id": c.cfg.ProjectID}
+	creds := c.cfg.Credentials
+	if creds.Token != "" {
+		signed["X-Auth-Token"] = creds.Token
+	} else {
+		if creds.SecurityToken != "" {
+			signed["X-Security-Token"] = creds.SecurityToken
+		}
+		signed["Authorization"] = signRequest(creds.AccessKey, creds.SecretKey, r.method, segments, rawQuery, signed, r.body, c.cfg.Now())
+	}
+	for k, v := range signed {
+		if k != "Host" {
+			req.Header.Set(k, v)
+		}
+	}
+	if r.body != nil {
+		req.Header.Set("Content-Type", "application/json;charset=UTF-8")
+	}
+	req.Header.Set("Accept", "application/json")
+	if c.cfg.UserAgent != "" {
+		req.Header.Set("User-Agent", c.cfg.UserAgent)
+	}
+	return req, nil
+}
+
+func (c *Client) debug(ctx context.Context, msg string, fields map[string]any) {
+	if c.cfg.Logger != nil {
+		c.cfg.Logger.Debug(ctx, msg, fields)
+	}
+}
+
+// do sends r, retrying as its retry mode allows, and returns a 2xx response
+// whose body the caller must close. Every other outcome is an error:
+// *APIError for HTTP errors, the transport or context error otherwise.
+func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
+	for attempt := 1; ; attempt++ {
+		req, err := c.newHTTPRequest(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		start := time.Now()
+		resp, err := c.http.Do(req)
+		fields := map[string]any{
+			"method":  r.method,
+			"path":    r.displayPath(),
+			"attempt": attempt,
+		}
+		if err != nil {
+			fields["duration_ms"] = time.Since(start).Milliseconds()
+			fields["error"] = err.Error()
+			c.debug(ctx, "HSS request failed", fields)
+			if ctx.Err() != nil || attempt > c.cfg.MaxRetries || !retryableTransportError(err, r.retry) {
+				return nil, &TransportError{Method: r.method, Path: r.displayPath(), Attempts: attempt, Err: err}
+			}
+			if werr := c.wait(ctx, c.backoff(attempt), attempt, r, fields); werr != nil {
+				return nil, werr
+			}
+			continue
+		}
+		fields["status"] = resp.StatusCode
+		fields["duration_ms"] = time.Since(start).Milliseconds()
+		fields["request_id"] = resp.Header.Get("X-Request-Id")
+		c.debug(ctx, "HSS request", fields)
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			return resp, nil
+		}
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+		apiErr := newAPIError(resp, body, r.method, r.displayPath())
+		if attempt > c.cfg.MaxRetries || !retryableStatus(resp.StatusCode, r.retry) {
+			return nil, apiErr
+		}
+		delay := c.backoff(attempt)
+		if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			delay = min(ra, c.cfg.RetryWaitMax)
+		}
+		if werr := c.wait(ctx, delay, attempt, r, fields); werr != nil {
+			return nil, fmt.Errorf("%w; waiting to retry: %w", apiErr, werr)
+		}
+	}
+}
+
+func (c *Client) wait(ctx context.Context, d time.Duration, attempt int, r *request, fields map[string]any) error {
+	fields["retry_in_ms"] = d.Milliseconds()
+	c.debug(ctx, "HSS request will be retried", fields)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return &TransportError{Method: r.method, Path: r.displayPath(), Attempts: attempt, Err: ctx.Err()}
+	case <-t.C:
+		return nil
+	}
+}
+
+// TransportError is a request that got no HTTP response.
+type TransportError struct {
+	Method   string
+	Path     string
+	Attempts int
+	Err      error
+}
+
+func (e *TransportError) Error() string {
+	return fmt.Sprintf("%s %s: no response after %d attempt(s): %v", e.Method, e.Path, e.Attempts, e.Err)
+}
+
+func (e *TransportError) Unwrap() error { return e.Err }

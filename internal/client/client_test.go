@@ -1,0 +1,473 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cloudsec/terraform-provider-hss/internal/client"
+	"github.com/cloudsec/terraform-provider-hss/internal/simulator"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+var (
+	aksk  = client.Credentials{AccessKey: simulator.DefaultAccessKey, SecretKey: simulator.DefaultSecretKey}
+	temp  = client.Credentials{AccessKey: simulator.DefaultTempAccessKey, SecretKey: simulator.DefaultTempSecretKey, SecurityToken: simulator.DefaultSecurityToken}
+	token = client.Credentials{Token: simulator.DefaultToken}
+)
+
+// newClient returns a client for endpoint with fast retries.
+func newClient(t testing.TB, endpoint string, creds client.Credentials, opts ...func(*client.Config)) *client.Client {
+	t.Helper()
+	cfg := client.Config{
+		Endpoint:     endpoint,
+		Region:       "cn-north-4",
+		ProjectID:    simulator.DefaultProjectID,
+		Credentials:  creds,
+		MaxRetries:   3,
+		RetryWaitMin: time.Millisecond,
+		RetryWaitMax: 20 * time.Millisecond,
+		UserAgent:    "terraform-provider-hss/test",
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	c, err := client.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func startSim(t testing.TB) (*simulator.Simulator, *httptest.Server) {
+	t.Helper()
+	sim := simulator.New(simulator.Options{})
+	srv := simulator.NewServer(sim)
+	t.Cleanup(srv.Close)
+	return sim, srv
+}
+
+func TestBaselineStatisticAllAuthModes(t *testing.T) {
+	_, srv := startSim(t)
+	for name, creds := range map[string]client.Credentials{"aksk": aksk, "temporary": temp, "token": token} {
+		t.Run(name, func(t *testing.T) {
+			c := newClient(t, srv.URL, creds)
+			got, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "private_image", Namespace: ptr("shop"), ImageName: ptr("web")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := client.BaselineStatistic{ImageWeakPwd: 5, PwdPolicy: 6, SecurityCheck: 16}
+			if *got != want {
+				t.Fatalf("got %+v, want %+v", *got, want)
+			}
+		})
+	}
+}
+
+func TestEscapedNamesAreSignedAndFiltered(t *testing.T) {
+	sim, srv := startSim(t)
+	c := newClient(t, srv.URL, aksk)
+	got, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{
+		ImageType: "private_image", ImageName: ptr("api gateway+edge"), ImageVersion: ptr("v1/beta"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ImageWeakPwd != 1 || got.SecurityCheck != 2 {
+		t.Fatalf("got %+v: the name did not reach the server intact", *got)
+	}
+	raw := sim.Requests()[0].RawQuery
+	if want := "image_name=api%20gateway%2Bedge&image_type=private_image&image_version=v1%2Fbeta"; raw != want {
+		t.Fatalf("wire query\n got %s\nwant %s", raw, want)
+	}
+}
+
+func TestStringCounts(t *testing.T) {
+	sim, srv := startSim(t)
+	sim.SetStringCounts(true)
+	c := newClient(t, srv.URL, token)
+	got, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *got != (client.BaselineStatistic{ImageWeakPwd: 1, PwdPolicy: 2, SecurityCheck: 5}) {
+		t.Fatalf("got %+v", *got)
+	}
+	n, err := c.GetSecurityReportStatistic(context.Background(), client.Scope{}, "vulnerability", client.ImageFilter{OperateAll: ptr(true)})
+	if err != nil || n != 13 {
+		t.Fatalf("total_num = %d, %v; want 13", n, err)
+	}
+}
+
+func TestHeadersAndScope(t *testing.T) {
+	sim, srv := startSim(t)
+	c := newClient(t, srv.URL, temp)
+	_, err := c.GetSecurityReportStatistic(context.Background(), client.Scope{Region: "ap-southeast-1", EnterpriseProjectID: "all_granted_eps"}, "malwares", client.ImageFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := sim.Requests()[0]
+	if got := req.Header.Get("Region"); got != "ap-southeast-1" {
+		t.Errorf("region header = %q", got)
+	}
+	if got := req.Query.Get("enterprise_project_id"); got != "all_granted_eps" {
+		t.Errorf("enterprise_project_id = %q", got)
+	}
+	if got := req.Header.Get("User-Agent"); got != "terraform-provider-hss/test" {
+		t.Errorf("User-Agent = %q", got)
+	}
+	if got := req.Header.Get("X-Security-Token"); got != simulator.DefaultSecurityToken {
+		t.Errorf("X-Security-Token = %q", got)
+	}
+	if string(req.Body) != "{}" {
+		t.Errorf("body = %s, want {} for an empty filter", req.Body)
+	}
+}
+
+func TestAPIErrors(t *testing.T) {
+	sim, srv := startSim(t)
+	ctx := context.Background()
+	q := client.BaselineStatisticQuery{ImageType: "local"}
+
+	bad := newClient(t, srv.URL, client.Credentials{AccessKey: simulator.DefaultAccessKey, SecretKey: "wrong"})
+	_, err := bad.GetBaselineStatistic(ctx, client.Scope{}, q)
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 401 || apiErr.Code != "APIGW.0301" || apiErr.RequestID == "" {
+		t.Fatalf("got %#v", err)
+	}
+	if strings.Contains(err.Error(), "wrong") {
+		t.Fatalf("error leaks the secret key: %v", err)
+	}
+
+	other := newClient(t, srv.URL, token, func(c *client.Config) { c.ProjectID = "another-project" })
+	_, err = other.GetBaselineStatistic(ctx, client.Scope{}, q)
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 403 || apiErr.Code != "HSS.0004" || apiErr.RequestID != sim.Requests()[1].Header.Get("X-Request-Id") && apiErr.RequestID == "" {
+		t.Fatalf("got %#v", err)
+	}
+	want := "GET /v5/another-project/image/baseline/statistic: HTTP 403 Forbidden, error_code HSS.0004: You are not authorized to access project \"another-project\". (request id " + apiErr.RequestID + ")"
+	if err.Error() != want {
+		t.Fatalf("error text\n got %s\nwant %s", err, want)
+	}
+}
+
+func TestInvalidParameterIsNotRetried(t *testing.T) {
+	sim, srv := startSim(t)
+	c := newClient(t, srv.URL, token)
+	_, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "bogus"})
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 400 || apiErr.Code != "HSS.0001" {
+		t.Fatalf("got %v", err)
+	}
+	if n := sim.Count(simulator.BaselineStatistic); n != 1 {
+		t.Fatalf("%d requests, want 1", n)
+	}
+}
+
+func TestRetries(t *testing.T) {
+	tests := []struct {
+		name     string
+		fault    simulator.Fault
+		requests int
+	}{
+		{"429 with delta seconds", simulator.Fault{Status: 429, RetryAfter: "0", Times: 2}, 3},
+		{"429 with HTTP date", simulator.Fault{Status: 429, RetryAfter: time.Now().Add(-time.Second).UTC().Format(http.TimeFormat)}, 2},
+		{"429 without Retry-After", simulator.Fault{Status: 429, Times: 3}, 4},
+		{"502 burst", simulator.Fault{Status: 502, Times: 2}, 3},
+		{"503 HTML", simulator.Fault{Status: 503, Body: "<html><title>Service Unavailable</title></html>", ContentType: "text/html"}, 2},
+		{"504 empty", simulator.Fault{Status: 504, NoBody: true}, 2},
+		{"connection reset", simulator.Fault{Reset: true, Times: 2}, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sim, srv := startSim(t)
+			tt.fault.Endpoint = simulator.BaselineStatistic
+			sim.Inject(tt.fault)
+			c := newClient(t, srv.URL, aksk)
+			if _, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"}); err != nil {
+				t.Fatal(err)
+			}
+			if n := sim.Count(simulator.BaselineStatistic); n != tt.requests {
+				t.Fatalf("%d requests, want %d", n, tt.requests)
+			}
+		})
+	}
+}
+
+func TestRetriesAreBounded(t *testing.T) {
+	sim, srv := startSim(t)
+	sim.Inject(simulator.Fault{Status: 503, Times: 100})
+	c := newClient(t, srv.URL, aksk)
+	_, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 503 || apiErr.Code != "APIGW.0202" {
+		t.Fatalf("got %v", err)
+	}
+	if n := sim.Count(simulator.BaselineStatistic); n != 4 {
+		t.Fatalf("%d requests, want 1 + MaxRetries(3)", n)
+	}
+}
+
+func TestNoRetryOn500Or4xx(t *testing.T) {
+	for _, status := range []int{400, 401, 403, 404, 500} {
+		sim, srv := startSim(t)
+		sim.Inject(simulator.Fault{Status: status})
+		c := newClient(t, srv.URL, aksk)
+		_, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
+		if err == nil || sim.Count(simulator.BaselineStatistic) != 1 {
+			t.Fatalf("status %d: err %v after %d requests, want an error after 1", status, err, sim.Count(simulator.BaselineStatistic))
+		}
+	}
+}
+
+func TestExportIsRetriedOnlyWhenNothingHappened(t *testing.T) {
+	tests := []struct {
+		name    string
+		fault   simulator.Fault
+		wantErr bool
+		posts   int
+	}{
+		{"429 is retried", simulator.Fault{Status: 429, RetryAfter: "0"}, false, 2},
+		{"502 after the task was created is not", simulator.Fault{Status: 502, AfterAction: true}, true, 1},
+		{"503 is not", simulator.Fault{Status: 503}, true, 1},
+		{"reset after the task was created is not", simulator.Fault{Reset: true, AfterAction: true}, true, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sim, srv := startSim(t)
+			tt.fault.Endpoint = simulator.BaselineExport
+			sim.Inject(tt.fault)
+			c := newClient(t, srv.URL, aksk)
+			_, err := c.ExportBaseline(context.Background(), client.Scope{}, 100, client.ImageFilter{OperateAll: ptr(true)})
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v", err)
+			}
+			if n := sim.Count(simulator.BaselineExport); n != tt.posts {
+				t.Fatalf("%d export POSTs, want %d", n, tt.posts)
+			}
+			if n := sim.ExportsCreated(); n != 1 && !(tt.wantErr && !tt.fault.AfterAction && n == 0) {
+				t.Fatalf("%d export tasks created, want at most 1", n)
+			}
+		})
+	}
+}
+
+func TestExportRetriedOnConnectionRefused(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close() // nothing listens there now
+	c := newClient(t, url, aksk)
+	_, err := c.ExportBaseline(context.Background(), client.Scope{}, 1, client.ImageFilter{})
+	var te *client.TransportError
+	if !errors.As(err, &te) || te.Attempts != 4 {
+		t.Fatalf("got %v, want a transport error after 4 attempts", err)
+	}
+}
+
+func TestContextCancelStopsRetries(t *testing.T) {
+	sim, srv := startSim(t)
+	sim.Inject(simulator.Fault{Status: 429, RetryAfter: "30", Times: 10})
+	c := newClient(t, srv.URL, aksk, func(cfg *client.Config) { cfg.RetryWaitMax = time.Minute })
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for sim.Count(simulator.BaselineStatistic) == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	_, err := c.GetBaselineStatistic(ctx, client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
+	}
+}
+
+func TestStallPastTimeoutFails(t *testing.T) {
+	sim, srv := startSim(t)
+	sim.Inject(simulator.Fault{Delay: 2 * time.Second, Times: 10})
+	c := newClient(t, srv.URL, aksk, func(cfg *client.Config) {
+		cfg.MaxRetries = 1
+		cfg.HTTPClient = &http.Client{Timeout: 50 * time.Millisecond}
+	})
+	_, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
+	var te *client.TransportError
+	if !errors.As(err, &te) || te.Attempts != 2 {
+		t.Fatalf("got %v, want a transport error after 2 attempts", err)
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	tests := []struct {
+		body, want string
+	}{
+		{`{"image_weak_pwd": 1, "pwd_policy": 2}`, "field security_check: missing"},
+		{`{"image_weak_pwd": "x", "pwd_policy": 2, "security_check": 3}`, `field image_weak_pwd: want a non-negative integer or numeric string, got "x"`},
+		{`{"image_weak_pwd": -1, "pwd_policy": 2, "security_check": 3}`, "field image_weak_pwd"},
+		{`{"image_weak_pwd": 1.5, "pwd_policy": 2, "security_check": 3}`, "field image_weak_pwd"},
+		{`{"image_weak_pwd": null, "pwd_policy": 2, "security_check": 3}`, "field image_weak_pwd"},
+		{`{"image_weak_pwd": 1, "pwd_`, "cannot decode response body"},
+		{``, "cannot decode response body"},
+		{`[]`, "cannot decode response body"},
+	}
+	for _, tt := range tests {
+		sim, srv := startSim(t)
+		sim.Inject(simulator.Fault{Status: 200, Body: tt.body})
+		c := newClient(t, srv.URL, aksk)
+		_, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
+		var de *client.DecodeError
+		if !errors.As(err, &de) || !strings.Contains(err.Error(), tt.want) || de.RequestID == "" {
+			t.Errorf("body %q: got %v, want a decode error containing %q", tt.body, err, tt.want)
+		}
+	}
+}
+
+func TestUnknownFieldsIgnored(t *testing.T) {
+	sim, srv := startSim(t)
+	sim.Inject(simulator.Fault{Status: 200, Body: `{"image_weak_pwd": "7", "pwd_policy": 8, "security_check": 9, "extra": {"a": [1]}}`})
+	c := newClient(t, srv.URL, aksk)
+	got, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
+	if err != nil || *got != (client.BaselineStatistic{ImageWeakPwd: 7, PwdPolicy: 8, SecurityCheck: 9}) {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+}
+
+func TestErrorBodiesAreOneLine(t *testing.T) {
+	tests := []struct {
+		fault simulator.Fault
+		want  string
+	}{
+		{simulator.Fault{Status: 400, Body: "<!DOCTYPE html>\n<html><head><title>400 Bad\n Request</title></head><body>" + strings.Repeat("x", 5000) + "</body></html>", ContentType: "text/html"}, "HTML error page: 400 Bad Request"},
+		{simulator.Fault{Status: 400, NoBody: true}, "empty response body"},
+		{simulator.Fault{Status: 400, Body: `{"error_code":"HSS.1","error_description":"described"}`}, "error_code HSS.1: described"},
+		{simulator.Fault{Status: 400, Body: `{"error_code":"X","error_msg":"m","request_id":"rid-from-body"}`}, "(request id "},
+		{simulator.Fault{Status: 400, Body: strings.Repeat("plain text ", 100)}, "unexpected body: plain text"},
+	}
+	for _, tt := range tests {
+		sim, srv := startSim(t)
+		sim.Inject(tt.fault)
+		c := newClient(t, srv.URL, aksk)
+		_, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") || len(err.Error()) > 400 {
+			t.Errorf("got %q, want one short line containing %q", err, tt.want)
+		}
+	}
+}
+
+func TestRequestIDFromBodyWhenHeaderMissing(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(403)
+		_, _ = w.Write([]byte(`{"error_code":"IAM.0001","error_msg":"denied","request_id":"rid-from-body"}`))
+	}))
+	defer srv.Close()
+	c := newClient(t, srv.URL, token)
+	_, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || apiErr.RequestID != "rid-from-body" {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestExportTaskAndDownload(t *testing.T) {
+	sim, srv := startSim(t)
+	sim.SetExportOutcome(1, "success")
+	c := newClient(t, srv.URL, aksk)
+	ctx := context.Background()
+	task, err := c.ExportBaseline(ctx, client.Scope{}, 1000, client.ImageFilter{OperateAll: ptr(true), Namespace: ptr("shop")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if task.RecordTotalNum != 30 || task.TaskID == "" {
+		t.Fatalf("got %+v, want 30 records", task)
+	}
+	st, err := c.GetExportTask(ctx, client.Scope{}, task.TaskID)
+	if err != nil || st.TaskStatus != client.TaskRunning {
+		t.Fatalf("first poll: %+v, %v", st, err)
+	}
+	st, err = c.GetExportTask(ctx, client.Scope{}, task.TaskID)
+	if err != nil || st.TaskStatus != client.TaskSuccess || st.FileID == "" || st.FileName == "" {
+		t.Fatalf("second poll: %+v, %v", st, err)
+	}
+	var buf strings.Builder
+	n, err := c.Download(ctx, client.Scope{}, st.FileID, &buf)
+	if err != nil || n == 0 || buf.String() != string(sim.FileBytes(st.FileID)) {
+		t.Fatalf("download: %d bytes, %v", n, err)
+	}
+}
+
+func TestCoalescesIdenticalReads(t *testing.T) {
+	sim, srv := startSim(t)
+	sim.SetLatency(50 * time.Millisecond)
+	c := newClient(t, srv.URL, aksk)
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			imageType := "local"
+			if i%2 == 1 {
+				imageType = "registry"
+			}
+			if _, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: imageType}); err != nil {
+				t.Error(err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	if n := sim.Count(simulator.BaselineStatistic); n != 2 {
+		t.Fatalf("%d requests for 2 distinct questions asked 10 times each at once, want 2", n)
+	}
+}
+
+func TestCredentialsValidate(t *testing.T) {
+	tests := map[string]struct {
+		c    client.Credentials
+		want string
+	}{
+		"none":     {client.Credentials{}, "no credentials"},
+		"both":     {client.Credentials{Token: "t", AccessKey: "a", SecretKey: "s"}, "both"},
+		"ak only":  {client.Credentials{AccessKey: "a"}, "without its secret key"},
+		"sk only":  {client.Credentials{SecretKey: "s"}, "without its access key"},
+		"token+st": {client.Credentials{Token: "t", SecurityToken: "x"}, "security token"},
+		"aksk":     {aksk, ""},
+		"aksk+st":  {temp, ""},
+		"token":    {token, ""},
+	}
+	for name, tt := range tests {
+		err := tt.c.Validate()
+		if (tt.want == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: got %v, want %q", name, err, tt.want)
+		}
+	}
+	if s := strings.Join([]string{temp.String(), temp.GoString()}, ""); strings.Contains(s, simulator.DefaultTempSecretKey) {
+		t.Fatal("credentials print their secret")
+	}
+}
+
+func TestDefaultEndpoint(t *testing.T) {
+	if got := client.DefaultEndpoint("cn-north-4"); got != "https://hss.cn-north-4.myhuaweicloud.com" {
+		t.Error(got)
+	}
+	if got := client.DefaultEndpoint("eu-west-101"); got != "https://hss.eu-west-101.myhuaweicloud.eu" {
+		t.Error(got)
+	}
+}
+
+func TestEndpointWithBasePath(t *testing.T) {
+	var got string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.URL.EscapedPath()
+		_, _ = w.Write([]byte(`{"image_weak_pwd":0,"pwd_policy":0,"security_check":0}`))
+	}))
+	defer srv.Close()
+	c := newClient(t, srv.URL+"/hss-proxy/", token)
+	if _, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "/hss-proxy/v5/" + simulator.DefaultProjectID + "/image/baseline/statistic"; got != want {
+		t.Fatalf("path %s, want %s", got, want)
+	}
+}

@@ -1,0 +1,302 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+)
+
+// BaselineStatisticQuery filters GET /v5/{project_id}/image/baseline/statistic.
+// Nil fields are not sent.
+type BaselineStatisticQuery struct {
+	ImageType    string // required
+	Namespace    *string
+	ImageName    *string
+	ImageVersion *string
+	InstanceID   *string
+	ImageID      *string
+}
+
+// BaselineStatistic holds the baseline check counts of the images a query selects.
+type BaselineStatistic struct {
+	ImageWeakPwd  int64 // weak passwords found
+	PwdPolicy     int64 // password complexity policy findings
+	SecurityCheck int64 // configuration check findings
+}
+
+// GetBaselineStatistic reads the baseline check counts.
+func (c *Client) GetBaselineStatistic(ctx context.Context, scope Scope, q BaselineStatisticQuery) (*BaselineStatistic, error) {
+	query := []param{{"image_type", q.ImageType}}
+	for _, p := range []struct {
+		key string
+		val *string
+	}{
+		{"namespace", q.Namespace},
+		{"image_name", q.ImageName},
+		{"image_version", q.ImageVersion},
+		{"instance_id", q.InstanceID},
+		{"image_id", q.ImageID},
+	} {
+		if p.val != nil {
+			query = append(query, param{p.key, *p.val})
+		}
+	}
+	r := &request{
+		method:   http.MethodGet,
+		segments: c.projectPath("image", "baseline", "statistic"),
+		query:    query,
+		scope:    scope,
+	}
+	counts, err := c.readCounts(ctx, r, "image_weak_pwd", "pwd_policy", "security_check")
+	if err != nil {
+		return nil, err
+	}
+	return &BaselineStatistic{
+		ImageWeakPwd:  counts["image_weak_pwd"],
+		PwdPolicy:     counts["pwd_policy"],
+		SecurityCheck: counts["security_check"],
+	}, nil
+}
+
+// ImageFilter is the request body shared by the security-report statistic
+// and the baseline export. Nil fields are omitted, so only what the caller
+// set is sent.
+type ImageFilter struct {
+	ImageIDList            []string `json:"image_id_list,omitempty"`
+	OperateAll             *bool    `json:"operate_all,omitempty"`
+	ImageType              *string  `json:"image_type,omitempty"`
+	VulType                *string  `json:"vul_type,omitempty"`
+	ScanStatus             *string  `json:"scan_status,omitempty"`
+	Namespace              *string  `json:"namespace,omitempty"`
+	ImageName              *string  `json:"image_name,omitempty"`
+	ImageVersion           *string  `json:"image_version,omitempty"`
+	ImageID                *string  `json:"image_id,omitempty"`
+	LatestVersion          *bool    `json:"latest_version,omitempty"`
+	ImageSize              *int64   `json:"image_size,omitempty"`
+	StartLatestUpdateTime  *int64   `json:"start_latest_update_time,omitempty"`
+	EndLatestUpdateTime    *int64   `json:"end_latest_update_time,omitempty"`
+	StartLatestScanTime    *int64   `json:"start_latest_scan_time,omitempty"`
+	EndLatestScanTime      *int64   `json:"end_latest_scan_time,omitempty"`
+	HasMaliciousFile       *bool    `json:"has_malicious_file,omitempty"`
+	HasVul                 *bool    `json:"has_vul,omitempty"`
+	HasUnsafeSetting       *bool    `json:"has_unsafe_setting,omitempty"`
+	Risky                  *bool    `json:"risky,omitempty"`
+	SeverityLevel          *string  `json:"severity_level,omitempty"`
+	InstanceName           *string  `json:"instance_name,omitempty"`
+	InstanceID             *string  `json:"instance_id,omitempty"`
+	CICDName               *string  `json:"cicd_name,omitempty"`
+	BuildCommandRiskLevel  *string  `json:"build_command_risk_level,omitempty"`
+	BuildCommandRiskName   *string  `json:"build_command_risk_name,omitempty"`
+	BuildCommandRuleIDList []string `json:"build_command_rule_id_list,omitempty"`
+	HasContainer           *bool    `json:"has_container,omitempty"`
+	VulIDList              []string `json:"vul_id_list,omitempty"`
+}
+
+// GetSecurityReportStatistic counts the records a security report of
+// reportType would hold for the images the filter selects.
+func (c *Client) GetSecurityReportStatistic(ctx context.Context, scope Scope, reportType string, f ImageFilter) (int64, error) {
+	body, err := json.Marshal(f)
+	if err != nil {
+		return 0, err
+	}
+	r := &request{
+		method:   http.MethodPost,
+		segments: c.projectPath("image", "security-report", "statistic"),
+		query:    []param{{"security_report_type", reportType}},
+		body:     body,
+		scope:    scope,
+		retry:    retrySafe, // a statistic: reading it twice changes nothing
+	}
+	counts, err := c.readCounts(ctx, r, "total_num")
+	if err != nil {
+		return 0, err
+	}
+	return counts["total_num"], nil
+}
+
+// ExportTask is a baseline export as it was started.
+type ExportTask struct {
+	TaskID         string
+	RecordTotalNum int64
+}
+
+// ExportBaseline starts a baseline export of at most exportSize records. It
+// creates a task on the server, so it is retried only where the server
+// cannot have acted.
+func (c *Client) ExportBaseline(ctx context.Context, scope Scope, exportSize int64, f ImageFilter) (*ExportTask, error) {
+	body, err := json.Marshal(f)
+	if err != nil {
+		return nil, err
+	}
+	r := &request{
+		method:   http.MethodPost,
+		segments: c.projectPath("image", "baseline", "export"),
+		query:    []param{{"export_size", strconv.FormatInt(exportSize, 10)}},
+		body:     body,
+		scope:    scope,
+		retry:    retryUnsent,
+	}
+	fields, err := c.readObject(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	t := &ExportTask{}
+	if t.TaskID, err = stringField(fields.fields, "task_id", true); err != nil {
+		return nil, fields.fieldError("task_id", err)
+	}
+	if t.RecordTotalNum, err = parseCount(fields.fields["record_total_num"]); err != nil {
+		return nil, fields.fieldError("record_total_num", err)
+	}
+	return t, nil
+}
+
+// Export task states.
+const (
+	TaskRunning = "running"
+	TaskSuccess = "success"
+	TaskFailure = "failure"
+)
+
+// ExportTaskStatus is what GET /v5/{project_id}/export-task/{task_id} says.
+type ExportTaskStatus struct {
+	TaskID     string
+	TaskName   string
+	TaskStatus string // running, success or failure
+	FileID     string
+	FileName   string
+}
+
+// GetExportTask reads the state of an export task.
+func (c *Client) GetExportTask(ctx context.Context, scope Scope, taskID string) (*ExportTaskStatus, error) {
+	r := &request{
+		method:   http.MethodGet,
+		segments: c.projectPath("export-task", taskID),
+		scope:    scope,
+	}
+	obj, err := c.readObject(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	s := &ExportTaskStatus{}
+	for _, f := range []struct {
+		name     string
+		dst      *string
+		required bool
+	}{
+		{"task_id", &s.TaskID, false},
+		{"task_name", &s.TaskName, false},
+		{"task_status", &s.TaskStatus, true},
+		{"file_id", &s.FileID, false},
+		{"file_name", &s.FileName, false},
+	} {
+		if *f.dst, err = stringField(obj.fields, f.name, f.required); err != nil {
+			return nil, obj.fieldError(f.name, err)
+		}
+	}
+	switch s.TaskStatus {
+	case TaskRunning, TaskSuccess, TaskFailure:
+	default:
+		return nil, obj.fieldError("task_status", fmt.Errorf("want running, success or failure, got %q", s.TaskStatus))
+	}
+	if s.TaskStatus == TaskSuccess && s.FileID == "" {
+		return nil, obj.fieldError("file_id", fmt.Errorf("missing on a successful task"))
+	}
+	return s, nil
+}
+
+// Download streams an exported file (a ZIP archive) into w and returns the
+// number of bytes written.
+func (c *Client) Download(ctx context.Context, scope Scope, fileID string, w io.Writer) (int64, error) {
+	r := &request{
+		method:   http.MethodGet,
+		segments: c.projectPath("download", fileID),
+		scope:    scope,
+	}
+	resp, err := c.do(ctx, r)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	n, err := io.Copy(w, resp.Body)
+	if err != nil {
+		return n, &TransportError{Method: r.method, Path: r.displayPath(), Attempts: 1, Err: err}
+	}
+	return n, nil
+}
+
+// object is a decoded JSON object with what is needed to report a bad field.
+type object struct {
+	fields    map[string]json.RawMessage
+	method    string
+	path      string
+	requestID string
+}
+
+func (o *object) fieldError(field string, err error) error {
+	return &DecodeError{Method: o.method, Path: o.path, RequestID: o.requestID, Field: field, Err: err}
+}
+
+const maxResponseBody = 1 << 20
+
+func (c *Client) readObject(ctx context.Context, r *request) (*object, error) {
+	resp, err := c.do(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	o := &object{method: r.method, path: r.displayPath(), requestID: resp.Header.Get("X-Request-Id")}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
+	if err != nil {
+		return nil, &TransportError{Method: r.method, Path: o.path, Attempts: 1, Err: err}
+	}
+	if o.fields, err = decodeFields(body); err != nil {
+		return nil, &DecodeError{Method: r.method, Path: o.path, RequestID: o.requestID, Err: err}
+	}
+	return o, nil
+}
+
+// readCounts reads the named counts of a read-only request. Identical
+// requests in flight at the same time share one HTTP call.
+func (c *Client) readCounts(ctx context.Context, r *request, names ...string) (map[string]int64, error) {
+	key := r.method + " " + r.displayPath() + "?" + canonicalQuery(r.query) + "|" + r.scope.Region + "|" + r.scope.EnterpriseProjectID + "|" + string(r.body)
+	v, err := c.flight.do(key, func() (any, error) {
+		o, err := c.readObject(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string]int64, len(names))
+		for _, name := range names {
+			n, err := parseCount(o.fields[name])
+			if err != nil {
+				return nil, o.fieldError(name, err)
+			}
+			out[name] = n
+		}
+		return out, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(map[string]int64), nil
+}
+
+func stringField(fields map[string]json.RawMessage, name string, required bool) (string, error) {
+	raw, ok := fields[name]
+	if !ok || string(raw) == "null" {
+		if required {
+			return "", fmt.Errorf("missing")
+		}
+		return "", nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", fmt.Errorf("want a string, got %s", abbreviate(string(raw)))
+	}
+	if required && s == "" {
+		return "", fmt.Errorf("empty")
+	}
+	return s, nil
+}

@@ -1,0 +1,489 @@
+// Package simulator is a local stand-in for the Huawei Cloud HSS container
+// image APIs the provider calls. It follows the vendor's API reference, not
+// the provider: it verifies SDK-HMAC-SHA256 signatures and tokens, checks
+// the project in the path, rejects unknown or invalid parameters with
+// HSS-shaped 400s, and answers from an in-memory set of images so that
+// filters change the numbers as they would on HSS. Tests switch on faults
+// (throttling, 5xx bursts, HTML bodies, stalls, resets) through Inject.
+package simulator
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Credential is an access key pair the simulator accepts. A non-empty
+// SecurityToken makes it a temporary key that must send X-Security-Token.
+type Credential struct {
+	AccessKey     string
+	SecretKey     string
+	SecurityToken string
+}
+
+// Options configure a Simulator.
+type Options struct {
+	ProjectID   string
+	Credentials []Credential
+	Tokens      []string
+	Images      []Image
+	Now         func() time.Time
+}
+
+// Well-known values of DefaultOptions, printed by cmd/hss-simulator and used
+// by the demo and the tests. They are not secrets of any real account.
+const (
+	DefaultProjectID     = "0a1b2c3d4e5f4a6b8c9d0e1f2a3b4c5d"
+	DefaultAccessKey     = "SIMULATORACCESSKEY01"
+	DefaultSecretKey     = "simulator-secret-key-0123456789abcdef"
+	DefaultTempAccessKey = "SIMULATORTEMPKEY0001"
+	DefaultTempSecretKey = "simulator-temp-secret-0123456789abcdef"
+	DefaultSecurityToken = "simulator-security-token-0123456789abcdef"
+	DefaultToken         = "simulator-iam-token-0123456789abcdef"
+)
+
+// DefaultOptions accept the Default* credentials and serve DefaultImages.
+func DefaultOptions() Options {
+	return Options{
+		ProjectID: DefaultProjectID,
+		Credentials: []Credential{
+			{AccessKey: DefaultAccessKey, SecretKey: DefaultSecretKey},
+			{AccessKey: DefaultTempAccessKey, SecretKey: DefaultTempSecretKey, SecurityToken: DefaultSecurityToken},
+		},
+		Tokens: []string{DefaultToken},
+		Images: DefaultImages(),
+	}
+}
+
+// Endpoint names one of the five APIs.
+type Endpoint string
+
+// The endpoints.
+const (
+	BaselineStatistic Endpoint = "baseline-statistic"
+	SecurityReport    Endpoint = "security-report-statistic"
+	BaselineExport    Endpoint = "baseline-export"
+	ExportTask        Endpoint = "export-task"
+	Download          Endpoint = "download"
+)
+
+// Fault changes the next Times answers of an endpoint (any endpoint when
+// Endpoint is empty). Faults are served in the order they were injected.
+type Fault struct {
+	Endpoint Endpoint
+	Times    int // default 1
+	// Status and Body replace the answer. A zero Status keeps the normal
+	// answer (useful with Delay). An empty Body with a Status of 400 or
+	// more gets an HSS error object; use NoBody for a truly empty one.
+	Status      int
+	Body        string
+	NoBody      bool
+	ContentType string
+	RetryAfter  string
+	// Delay stalls before answering.
+	Delay time.Duration
+	// Reset closes the connection without answering.
+	Reset bool
+	// AfterAction lets the request take effect (an export task is created)
+	// before the fault answers, as when a gateway times out on a slow
+	// backend that did its work.
+	AfterAction bool
+}
+
+// Request is one request the simulator received.
+type Request struct {
+	Endpoint Endpoint // empty for unknown routes
+	Method   string
+	Path     string
+	RawQuery string
+	Query    url.Values
+	Header   http.Header
+	Body     []byte
+	Status   int
+}
+
+// Simulator is an http.Handler serving the HSS APIs.
+type Simulator struct {
+	opts Options
+
+	mu           sync.Mutex
+	requests     []Request
+	faults       []*Fault
+	stringCounts bool
+	latency      time.Duration
+	taskPolls    int
+	taskFinal    string
+	tasks        map[string]*task
+	files        map[string]*file
+	seq          int
+	newConns     int
+}
+
+// New returns a simulator; zero Options fields are taken from DefaultOptions.
+func New(opts Options) *Simulator {
+	def := DefaultOptions()
+	if opts.ProjectID == "" {
+		opts.ProjectID = def.ProjectID
+	}
+	if opts.Credentials == nil && opts.Tokens == nil {
+		opts.Credentials, opts.Tokens = def.Credentials, def.Tokens
+	}
+	if opts.Images == nil {
+		opts.Images = def.Images
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Simulator{opts: opts, taskFinal: "success", tasks: map[string]*task{}, files: map[string]*file{}}
+}
+
+// NewServer starts s on a loopback port, counting new connections.
+func NewServer(s *Simulator) *httptest.Server {
+	srv := httptest.NewUnstartedServer(s)
+	srv.Config.ConnState = s.ConnState
+	srv.Start()
+	return srv
+}
+
+// ConnState counts new connections; set it as an http.Server's ConnState.
+func (s *Simulator) ConnState(_ net.Conn, state http.ConnState) {
+	if state == http.StateNew {
+		s.mu.Lock()
+		s.newConns++
+		s.mu.Unlock()
+	}
+}
+
+// NewConnections is how many connections clients have opened.
+func (s *Simulator) NewConnections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.newConns
+}
+
+// ProjectID is the project the simulator serves.
+func (s *Simulator) ProjectID() string { return s.opts.ProjectID }
+
+// SetStringCounts makes counts JSON strings ("100"), as in the vendor's
+// examples, instead of numbers.
+func (s *Simulator) SetStringCounts(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stringCounts = on
+}
+
+// SetLatency delays every answer.
+func (s *Simulator) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = d
+}
+
+// SetExportOutcome makes new export tasks report running for polls reads of
+// their status, then final ("success" or "failure").
+func (s *Simulator) SetExportOutcome(polls int, final string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.taskPolls, s.taskFinal = polls, final
+}
+
+// Inject queues a fault.
+func (s *Simulator) Inject(f Fault) {
+	if f.Times <= 0 {
+		f.Times = 1
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, &f)
+}
+
+// Requests returns a copy of what was received so far.
+func (s *Simulator) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// Count is how many requests an endpoint received.
+func (s *Simulator) Count(e Endpoint) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.requests {
+		if r.Endpoint == e {
+			n++
+		}
+	}
+	return n
+}
+
+// ExportsCreated is how many export tasks exist: the number of exports that
+// took effect, whatever the client was told.
+func (s *Simulator) ExportsCreated() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.tasks)
+}
+
+// Reset forgets requests, faults and tasks, keeping the options.
+func (s *Simulator) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests, s.faults = nil, nil
+	s.tasks, s.files = map[string]*task{}, map[string]*file{}
+	s.stringCounts, s.latency, s.taskPolls, s.taskFinal = false, 0, 0, "success"
+	s.newConns = 0
+}
+
+func (s *Simulator) now() time.Time { return s.opts.Now() }
+
+type route struct {
+	endpoint Endpoint
+	method   string
+	id       string // task or file id
+}
+
+// match maps /v5/{project_id}/... to an endpoint.
+func match(method string, segs []string) (route, string, bool) {
+	if len(segs) < 3 || segs[0] != "v5" {
+		return route{}, "", false
+	}
+	project, rest := segs[1], strings.Join(segs[2:], "/")
+	switch {
+	case rest == "image/baseline/statistic":
+		return route{BaselineStatistic, http.MethodGet, ""}, project, true
+	case rest == "image/security-report/statistic":
+		return route{SecurityReport, http.MethodPost, ""}, project, true
+	case rest == "image/baseline/export":
+		return route{BaselineExport, http.MethodPost, ""}, project, true
+	case len(segs) == 4 && segs[2] == "export-task":
+		return route{ExportTask, http.MethodGet, segs[3]}, project, true
+	case len(segs) == 4 && segs[2] == "download":
+		return route{Download, http.MethodGet, segs[3]}, project, true
+	}
+	return route{}, "", false
+}
+
+func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
+	if err != nil {
+		http.Error(w, "cannot read body", http.StatusBadRequest)
+		return
+	}
+	var segs []string
+	for _, seg := range strings.Split(strings.Trim(r.URL.Path, "/"), "/") {
+		segs = append(segs, seg)
+	}
+	rt, project, known := match(r.Method, segs)
+	query, _ := url.ParseQuery(r.URL.RawQuery)
+
+	s.mu.Lock()
+	s.seq++
+	requestID := requestID(s.seq)
+	s.requests = append(s.requests, Request{
+		Endpoint: rt.endpoint, Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery,
+		Query: query, Header: r.Header.Clone(), Body: body,
+	})
+	index := len(s.requests) - 1
+	latency := s.latency
+	fault := s.takeFault(rt.endpoint)
+	s.mu.Unlock()
+
+	rec := &recorder{ResponseWriter: w}
+	defer func() {
+		s.mu.Lock()
+		s.requests[index].Status = rec.status
+		s.mu.Unlock()
+	}()
+	rec.Header().Set("X-Request-Id", requestID)
+
+	if latency > 0 {
+		sleep(r, latency)
+	}
+	if fault != nil && fault.Delay > 0 {
+		if !sleep(r, fault.Delay) {
+			return
+		}
+	}
+	if fault != nil && !fault.AfterAction && fault.apply(rec, requestID) {
+		return
+	}
+
+	if msg, ok := s.authenticate(r, body); !ok {
+		writeError(rec, http.StatusUnauthorized, "APIGW.0301", "Incorrect IAM authentication information: "+msg, requestID)
+		return
+	}
+	if !known || r.Method != rt.method {
+		writeError(rec, http.StatusNotFound, "APIGW.0101", "The API does not exist or has not been published in the environment.", requestID)
+		return
+	}
+	if project != s.opts.ProjectID {
+		writeError(rec, http.StatusForbidden, "HSS.0004", fmt.Sprintf("You are not authorized to access project %q.", project), requestID)
+		return
+	}
+
+	var status int
+	var resp any
+	switch rt.endpoint {
+	case BaselineStatistic:
+		status, resp = s.baselineStatistic(r, query)
+	case SecurityReport:
+		status, resp = s.securityReportStatistic(r, query, body)
+	case BaselineExport:
+		status, resp = s.baselineExport(r, query, body)
+	case ExportTask:
+		status, resp = s.exportTask(r, query, rt.id)
+	case Download:
+		status, resp = s.download(r, query, rt.id)
+	}
+	if fault != nil && fault.AfterAction && fault.apply(rec, requestID) {
+		return
+	}
+	switch v := resp.(type) {
+	case *apiError:
+		writeError(rec, status, v.Code, v.Msg, requestID)
+	case *file:
+		rec.Header().Set("Content-Type", "application/octet-stream")
+		rec.Header().Set("Content-Disposition", `attachment; filename="`+v.name+`"`)
+		rec.WriteHeader(http.StatusOK)
+		_, _ = rec.Write(v.data)
+	default:
+		writeJSON(rec, status, resp)
+	}
+}
+
+// takeFault pops the first fault for e; s.mu is held.
+func (s *Simulator) takeFault(e Endpoint) *Fault {
+	for i, f := range s.faults {
+		if f.Endpoint != "" && f.Endpoint != e {
+			continue
+		}
+		f.Times--
+		if f.Times <= 0 {
+			s.faults = append(s.faults[:i], s.faults[i+1:]...)
+		}
+		c := *f
+		return &c
+	}
+	return nil
+}
+
+// apply writes the fault's answer and reports whether it did.
+func (f *Fault) apply(w *recorder, requestID string) bool {
+	if f.Reset {
+		if hj, ok := w.ResponseWriter.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				if tcp, ok := conn.(*net.TCPConn); ok {
+					_ = tcp.SetLinger(0)
+				}
+				_ = conn.Close()
+				w.status = -1
+				return true
+			}
+		}
+		panic(http.ErrAbortHandler)
+	}
+	if f.Status == 0 {
+		return false
+	}
+	if f.RetryAfter != "" {
+		w.Header().Set("Retry-After", f.RetryAfter)
+	}
+	switch {
+	case f.NoBody:
+		w.WriteHeader(f.Status)
+	case f.Body != "":
+		ct := f.ContentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		w.Header().Set("Content-Type", ct)
+		w.WriteHeader(f.Status)
+		_, _ = io.WriteString(w, f.Body)
+	case f.Status >= 400:
+		code, msg := "HSS.0500", "Internal server error."
+		switch f.Status {
+		case http.StatusTooManyRequests:
+			code, msg = "APIGW.0308", "The throttling threshold has been reached."
+		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			code, msg = "APIGW.0202", "The backend service is unavailable."
+		}
+		writeError(w, f.Status, code, msg, requestID)
+	default:
+		w.WriteHeader(f.Status)
+	}
+	return true
+}
+
+type recorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// sleep waits d or until the client goes away; it reports whether d passed.
+func sleep(r *http.Request, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+func requestID(n int) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("hss-simulator-%d", n)))
+	return hex.EncodeToString(sum[:16])
+}
+
+type apiError struct {
+	Code string `json:"error_code"`
+	Msg  string `json:"error_msg"`
+}
+
+func badRequest(format string, args ...any) (int, any) {
+	return http.StatusBadRequest, &apiError{Code: "HSS.0001", Msg: "Invalid parameter: " + fmt.Sprintf(format, args...)}
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg, requestID string) {
+	body := map[string]string{"error_code": code, "error_msg": msg}
+	if strings.HasPrefix(code, "APIGW.") {
+		body["request_id"] = requestID
+	}
+	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
