@@ -1,0 +1,82 @@
+// Command hss-simulator serves the local HSS simulator on loopback and
+// prints the endpoint and the credentials it accepts.
+//
+//	go run ./cmd/hss-simulator -addr 127.0.0.1:8443
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/cloudsec/terraform-provider-hss/internal/simulator"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8443", "address to listen on (port 0 picks a free port)")
+	envFile := flag.String("env-file", "", "also write the provider's HW_* environment variables, as shell exports, to this file")
+	stringCounts := flag.Bool("string-counts", false, "send counts as JSON strings, as the vendor's examples do")
+	latency := flag.Duration("latency", 0, "delay every answer by this much")
+	exportPolls := flag.Int("export-polls", 1, "status reads an export task answers 'running' to before it finishes")
+	exportFinal := flag.String("export-final", "success", "how export tasks finish: success or failure")
+	flag.Parse()
+
+	if *exportFinal != "success" && *exportFinal != "failure" {
+		log.Fatalf("-export-final must be success or failure, got %q", *exportFinal)
+	}
+	sim := simulator.New(simulator.Options{})
+	sim.SetStringCounts(*stringCounts)
+	sim.SetLatency(*latency)
+	sim.SetExportOutcome(*exportPolls, *exportFinal)
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	endpoint := "http://" + ln.Addr().String()
+	env := fmt.Sprintf(`export HW_HSS_ENDPOINT=%s
+export HW_REGION_NAME=cn-north-4
+export HW_PROJECT_ID=%s
+export HW_ACCESS_KEY=%s
+export HW_SECRET_KEY=%s
+`, endpoint, simulator.DefaultProjectID, simulator.DefaultAccessKey, simulator.DefaultSecretKey)
+	fmt.Printf(`HSS simulator listening on %s
+
+Accepted credentials (local test values, not secrets of any account):
+  access key pair    %s / %s
+  temporary key      %s / %s, security token %s
+  IAM token          %s
+Project ID           %s
+
+Configure the provider with:
+%s
+`, endpoint, simulator.DefaultAccessKey, simulator.DefaultSecretKey,
+		simulator.DefaultTempAccessKey, simulator.DefaultTempSecretKey, simulator.DefaultSecurityToken,
+		simulator.DefaultToken, simulator.DefaultProjectID, env)
+	if *envFile != "" {
+		if err := os.WriteFile(*envFile, []byte(env), 0o600); err != nil {
+			log.Fatal(err)
+		}
+	}
+
+	srv := &http.Server{Handler: sim, ConnState: sim.ConnState, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Fatal(err)
+	}
+}

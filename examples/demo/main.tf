@@ -1,0 +1,53 @@
+# The demo: read baseline numbers of a few images from the local HSS
+# simulator. `make demo` starts the simulator and exports the HW_*
+# variables the provider reads, so the provider block stays empty.
+terraform {
+  required_providers {
+    hss = {
+      source = "cloudsec/hss"
+    }
+  }
+}
+
+provider "hss" {}
+
+# Every repository image in the default enterprise project.
+data "hss_image_baseline_statistic" "registry" {
+  image_type = "registry"
+}
+
+# One image, named the way it is pushed: shop/web:2.0.
+data "hss_image_baseline_statistic" "web" {
+  image_type    = "private_image"
+  namespace     = "shop"
+  image_name    = "web"
+  image_version = "2.0"
+}
+
+# Names with spaces, '+' and '/' are sent exactly as written.
+data "hss_image_baseline_statistic" "edge" {
+  image_type    = "private_image"
+  namespace     = "shop"
+  image_name    = "api gateway+edge"
+  image_version = "v1/beta"
+}
+
+output "registry_baseline" {
+  value = {
+    weak_passwords  = data.hss_image_baseline_statistic.registry.image_weak_pwd
+    password_policy = data.hss_image_baseline_statistic.registry.pwd_policy
+    config_checks   = data.hss_image_baseline_statistic.registry.security_check
+  }
+}
+
+output "shop_web_2_0_baseline" {
+  value = {
+    weak_passwords  = data.hss_image_baseline_statistic.web.image_weak_pwd
+    password_policy = data.hss_image_baseline_statistic.web.pwd_policy
+    config_checks   = data.hss_image_baseline_statistic.web.security_check
+  }
+}
+
+output "edge_config_checks" {
+  value = data.hss_image_baseline_statistic.edge.security_check
+}

@@ -1,0 +1,164 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/cloudsec/terraform-provider-hss/internal/client"
+)
+
+var (
+	_ datasource.DataSource              = (*imageBaselineStatisticDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*imageBaselineStatisticDataSource)(nil)
+)
+
+// NewImageBaselineStatisticDataSource is the hss_image_baseline_statistic data source.
+func NewImageBaselineStatisticDataSource() datasource.DataSource {
+	return &imageBaselineStatisticDataSource{}
+}
+
+type imageBaselineStatisticDataSource struct {
+	data *providerData
+}
+
+type imageBaselineStatisticModel struct {
+	ID                  types.String `tfsdk:"id"`
+	ImageType           types.String `tfsdk:"image_type"`
+	EnterpriseProjectID types.String `tfsdk:"enterprise_project_id"`
+	Region              types.String `tfsdk:"region"`
+	Namespace           types.String `tfsdk:"namespace"`
+	ImageName           types.String `tfsdk:"image_name"`
+	ImageVersion        types.String `tfsdk:"image_version"`
+	InstanceID          types.String `tfsdk:"instance_id"`
+	ImageID             types.String `tfsdk:"image_id"`
+	ImageWeakPwd        types.Int64  `tfsdk:"image_weak_pwd"`
+	PwdPolicy           types.Int64  `tfsdk:"pwd_policy"`
+	SecurityCheck       types.Int64  `tfsdk:"security_check"`
+}
+
+// baselineImageTypes are the image_type values of the baseline statistic.
+var baselineImageTypes = []string{"private_image", "shared_image", "local_image", "instance_image", "registry", "local"}
+
+func (d *imageBaselineStatisticDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_image_baseline_statistic"
+}
+
+func (d *imageBaselineStatisticDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	text := func(max int, desc string) schema.StringAttribute {
+		return schema.StringAttribute{Optional: true, Description: desc, Validators: []validator.String{stringvalidator.LengthAtMost(max)}}
+	}
+	resp.Schema = schema.Schema{
+		Description: "Counts the baseline check findings of container images in HSS: weak passwords, password complexity policy findings and configuration check findings. " +
+			"For one repository image, set `image_type`, `namespace`, `image_name` and `image_version`; for one CI/CD image, `image_type` and `image_id`. Filters left unset select every image of the type.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:    true,
+				Description: "Identifier derived from the query: the same query always has the same ID.",
+			},
+			"image_type": schema.StringAttribute{
+				Required: true,
+				Description: "Which images to count: `private_image` (private repository), `shared_image` (shared repository), `local_image` (local images), " +
+					"`instance_image` (enterprise edition repository), `registry` (every repository image) or `local` (every local image, the global view).",
+				Validators: []validator.String{stringvalidator.OneOf(baselineImageTypes...)},
+			},
+			"enterprise_project_id": enterpriseProjectIDAttribute(),
+			"region":                regionAttribute(),
+			"namespace":             text(65535, "Organization (namespace) the images belong to."),
+			"image_name":            text(65535, "Image name, without organization or tag."),
+			"image_version":         text(65535, "Image tag."),
+			"instance_id":           text(128, "ID of the SWR enterprise edition instance; not needed for the shared edition."),
+			"image_id":              text(128, "Image ID, as HSS lists it."),
+			"image_weak_pwd": schema.Int64Attribute{
+				Computed:    true,
+				Description: "Number of weak passwords found in the selected images.",
+			},
+			"pwd_policy": schema.Int64Attribute{
+				Computed:    true,
+				Description: "Number of password complexity policy findings in the selected images.",
+			},
+			"security_check": schema.Int64Attribute{
+				Computed:    true,
+				Description: "Number of configuration check (server configuration baseline) findings in the selected images.",
+			},
+		},
+	}
+}
+
+func enterpriseProjectIDAttribute() schema.StringAttribute {
+	return schema.StringAttribute{
+		Optional: true,
+		Computed: true,
+		Description: "Enterprise project to query: `0` is the default project, `all_granted_eps` every project you may see. " +
+			"Defaults to the provider's `enterprise_project_id`; when neither is set, HSS uses the default project and this attribute stays null.",
+		Validators: []validator.String{stringvalidator.LengthBetween(1, 256)},
+	}
+}
+
+func regionAttribute() schema.StringAttribute {
+	return schema.StringAttribute{
+		Optional: true,
+		Computed: true,
+		Description: "Region to query, overriding the provider's `region` (the `region` header and, without a provider `endpoint`, the endpoint). " +
+			"The provider's `project_id` is still used, so it must exist in this region. Defaults to the provider's region.",
+		Validators: []validator.String{stringvalidator.LengthBetween(1, 128)},
+	}
+}
+
+func (d *imageBaselineStatisticDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *imageBaselineStatisticDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m imageBaselineStatisticModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := d.data.configuredClient(&resp.Diagnostics)
+	if c == nil {
+		return
+	}
+	scope := d.data.scope(m.Region, m.EnterpriseProjectID)
+	q := client.BaselineStatisticQuery{
+		ImageType:    m.ImageType.ValueString(),
+		Namespace:    stringOrNil(m.Namespace),
+		ImageName:    stringOrNil(m.ImageName),
+		ImageVersion: stringOrNil(m.ImageVersion),
+		InstanceID:   stringOrNil(m.InstanceID),
+		ImageID:      stringOrNil(m.ImageID),
+	}
+	stat, err := c.GetBaselineStatistic(ctx, scope, q)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read HSS image baseline statistic", apiErrorDetail("HSS answered", err))
+		return
+	}
+
+	m.Region = types.StringValue(scope.Region)
+	m.EnterpriseProjectID = types.StringPointerValue(nonEmpty(scope.EnterpriseProjectID))
+	m.ID = types.StringValue(queryID("baseline_statistic", c.ProjectID(), scope.Region, scope.EnterpriseProjectID, q.ImageType,
+		optional(q.Namespace), optional(q.ImageName), optional(q.ImageVersion), optional(q.InstanceID), optional(q.ImageID)))
+	m.ImageWeakPwd = types.Int64Value(stat.ImageWeakPwd)
+	m.PwdPolicy = types.Int64Value(stat.PwdPolicy)
+	m.SecurityCheck = types.Int64Value(stat.SecurityCheck)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// optional renders an optional argument for an ID: unset and empty differ.
+func optional(s *string) string {
+	if s == nil {
+		return "\x00unset"
+	}
+	return "=" + *s
+}

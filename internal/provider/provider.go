@@ -1,0 +1,397 @@
+// Package provider implements the hss Terraform provider.
+package provider
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/function"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/cloudsec/terraform-provider-hss/internal/client"
+)
+
+var (
+	_ provider.Provider                       = (*hssProvider)(nil)
+	_ provider.ProviderWithFunctions          = (*hssProvider)(nil)
+	_ provider.ProviderWithEphemeralResources = (*hssProvider)(nil)
+	_ provider.ProviderWithActions            = (*hssProvider)(nil)
+)
+
+// New returns a provider factory for the given version.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider {
+		return &hssProvider{version: version}
+	}
+}
+
+type hssProvider struct {
+	version string
+
+	// One keep-alive transport per TLS setting for the provider's lifetime,
+	// however often Terraform configures it.
+	mu         sync.Mutex
+	transports map[string]*http.Transport
+}
+
+type providerModel struct {
+	Region              types.String `tfsdk:"region"`
+	ProjectID           types.String `tfsdk:"project_id"`
+	AccessKey           types.String `tfsdk:"access_key"`
+	SecretKey           types.String `tfsdk:"secret_key"`
+	SecurityToken       types.String `tfsdk:"security_token"`
+	Token               types.String `tfsdk:"token"`
+	Endpoint            types.String `tfsdk:"endpoint"`
+	EnterpriseProjectID types.String `tfsdk:"enterprise_project_id"`
+	Insecure            types.Bool   `tfsdk:"insecure"`
+	CACertFile          types.String `tfsdk:"cacert_file"`
+	MaxRetries          types.Int64  `tfsdk:"max_retries"`
+}
+
+// Environment variables, the names users of the huaweicloud provider
+// already export.
+const (
+	envRegion              = "HW_REGION_NAME"
+	envProjectID           = "HW_PROJECT_ID"
+	envAccessKey           = "HW_ACCESS_KEY"
+	envSecretKey           = "HW_SECRET_KEY"
+	envSecurityToken       = "HW_SECURITY_TOKEN"
+	envToken               = "HW_AUTH_TOKEN"
+	envEndpoint            = "HW_HSS_ENDPOINT"
+	envEnterpriseProjectID = "HW_ENTERPRISE_PROJECT_ID"
+	envInsecure            = "HW_INSECURE"
+	envCACertFile          = "HW_CACERT_FILE"
+	envMaxRetries          = "HW_MAX_RETRIES"
+)
+
+func (p *hssProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "hss"
+	resp.Version = p.version
+}
+
+func (p *hssProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	nonEmpty := []validator.String{stringvalidator.LengthAtLeast(1)}
+	resp.Schema = schema.Schema{
+		Description: "Reads container-image security data from Huawei Cloud Host Security Service (HSS) and triggers baseline exports. " +
+			"Authenticate with an IAM token (`token`) or an access key pair (`access_key` and `secret_key`, plus `security_token` for temporary keys); exactly one of the two.",
+		Attributes: map[string]schema.Attribute{
+			"region": schema.StringAttribute{
+				Optional:    true,
+				Validators:  nonEmpty,
+				Description: "Region of the HSS service, such as `cn-north-4`. Sent as the `region` header and used for the default endpoint. Required here or in `" + envRegion + "`.",
+			},
+			"project_id": schema.StringAttribute{
+				Optional:    true,
+				Validators:  []validator.String{stringvalidator.LengthBetween(1, 256)},
+				Description: "ID of the IAM project in `region` whose assets are queried. Required here or in `" + envProjectID + "`.",
+			},
+			"access_key": schema.StringAttribute{
+				Optional:    true,
+				Sensitive:   true,
+				Validators:  nonEmpty,
+				Description: "Access key ID for AK/SK request signing (SDK-HMAC-SHA256). Can also come from `" + envAccessKey + "`. Goes with `secret_key`; conflicts with `token`.",
+			},
+			"secret_key": schema.StringAttribute{
+				Optional:    true,
+				Sensitive:   true,
+				Validators:  nonEmpty,
+				Description: "Secret access key that signs requests. It is never sent. Can also come from `" + envSecretKey + "`.",
+			},
+			"security_token": schema.StringAttribute{
+				Optional:    true,
+				Sensitive:   true,
+				Validators:  nonEmpty,
+				Description: "Security token of a temporary access key pair, sent as `X-Security-Token`. Can also come from `" + envSecurityToken + "`.",
+			},
+			"token": schema.StringAttribute{
+				Optional:    true,
+				Sensitive:   true,
+				Validators:  nonEmpty,
+				Description: "IAM user token, sent as `X-Auth-Token`. Can also come from `" + envToken + "`. Conflicts with `access_key`/`secret_key`.",
+			},
+			"endpoint": schema.StringAttribute{
+				Optional:    true,
+				Validators:  nonEmpty,
+				Description: "Base URL of the HSS API. Defaults to `https://hss.{region}.myhuaweicloud.com` (`.myhuaweicloud.eu` for `eu-west-101`). Can also come from `" + envEndpoint + "`.",
+			},
+			"enterprise_project_id": schema.StringAttribute{
+				Optional:    true,
+				Validators:  []validator.String{stringvalidator.LengthBetween(1, 256)},
+				Description: "Default enterprise project for every data source, resource and action that takes `enterprise_project_id`; `0` is the default project and `all_granted_eps` means every project you may see. Can also come from `" + envEnterpriseProjectID + "`. Unset, HSS uses the default project.",
+			},
+			"insecure": schema.BoolAttribute{
+				Optional:    true,
+				Description: "Skip TLS certificate verification, for self-signed test endpoints only. Can also come from `" + envInsecure + "`. Defaults to `false`.",
+			},
+			"cacert_file": schema.StringAttribute{
+				Optional:    true,
+				Validators:  nonEmpty,
+				Description: "Path of a PEM bundle of extra CA certificates to trust. Can also come from `" + envCACertFile + "`.",
+			},
+			"max_retries": schema.Int64Attribute{
+				Optional:    true,
+				Validators:  []validator.Int64{int64validator.Between(0, 20)},
+				Description: "How many times a throttled (429) or unavailable (502, 503, 504) request, or one that got no response, is retried, with exponential backoff that honours `Retry-After`. Can also come from `" + envMaxRetries + "`. Defaults to `5`.",
+			},
+		},
+	}
+}
+
+// providerData is what every data source, resource and action receives.
+type providerData struct {
+	client                     *client.Client
+	defaultEnterpriseProjectID string
+	// unknown names the provider arguments whose values were not known
+	// when Terraform configured the provider; client is nil then.
+	unknown []string
+}
+
+func (p *hssProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var m providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	// An argument derived from a resource that does not exist yet is
+	// unknown during plan. Terraform configures the provider again with
+	// known values before apply; until then, nothing can be read.
+	if unknown := unknownArguments(m); len(unknown) > 0 {
+		if req.ClientCapabilities.DeferralAllowed {
+			resp.Deferred = &provider.Deferred{Reason: provider.DeferredReasonProviderConfigUnknown}
+			return
+		}
+		p.share(resp, &providerData{unknown: unknown})
+		return
+	}
+
+	creds := client.Credentials{
+		AccessKey:     fromEnv(m.AccessKey, envAccessKey),
+		SecretKey:     fromEnv(m.SecretKey, envSecretKey),
+		SecurityToken: fromEnv(m.SecurityToken, envSecurityToken),
+		Token:         fromEnv(m.Token, envToken),
+	}
+	region := fromEnv(m.Region, envRegion)
+	projectID := fromEnv(m.ProjectID, envProjectID)
+	if region == "" {
+		resp.Diagnostics.AddAttributeError(path.Root("region"), "Missing HSS region",
+			"Set the provider argument region or the environment variable "+envRegion+", for example cn-north-4.")
+	}
+	if projectID == "" {
+		resp.Diagnostics.AddAttributeError(path.Root("project_id"), "Missing HSS project ID",
+			"Set the provider argument project_id or the environment variable "+envProjectID+" to the ID of the IAM project in the region.")
+	}
+	if err := creds.Validate(); err != nil {
+		resp.Diagnostics.AddError("Invalid HSS credentials",
+			"The provider authenticates in exactly one way: "+err.Error()+". Set either token ("+envToken+"), "+
+				"or access_key and secret_key ("+envAccessKey+" and "+envSecretKey+"), with security_token ("+envSecurityToken+") for temporary keys. "+
+				"Provider arguments take precedence over environment variables.")
+	}
+
+	insecure, err := boolFromEnv(m.Insecure, envInsecure)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("insecure"), "Invalid "+envInsecure, err.Error())
+	}
+	maxRetries, err := int64FromEnv(m.MaxRetries, envMaxRetries, client.DefaultMaxRetries)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("max_retries"), "Invalid "+envMaxRetries, err.Error())
+	}
+	var caPEM []byte
+	if file := fromEnv(m.CACertFile, envCACertFile); file != "" {
+		if caPEM, err = os.ReadFile(file); err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("cacert_file"), "Cannot read the CA bundle", err.Error())
+		}
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	transport, err := p.transport(insecure, caPEM)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("cacert_file"), "Invalid CA bundle", err.Error())
+		return
+	}
+	c, err := client.New(client.Config{
+		Endpoint:    fromEnv(m.Endpoint, envEndpoint),
+		Region:      region,
+		ProjectID:   projectID,
+		Credentials: creds,
+		MaxRetries:  int(maxRetries),
+		HTTPClient:  &http.Client{Transport: transport, Timeout: client.DefaultRequestTimeout},
+		UserAgent:   "terraform-provider-hss/" + p.version,
+		Logger:      tflogLogger{},
+	})
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("endpoint"), "Invalid HSS provider configuration", err.Error())
+		return
+	}
+	tflog.Debug(ctx, "HSS provider configured", map[string]any{"region": region, "auth": authMode(creds)})
+	p.share(resp, &providerData{client: c, defaultEnterpriseProjectID: fromEnv(m.EnterpriseProjectID, envEnterpriseProjectID)})
+}
+
+func (p *hssProvider) share(resp *provider.ConfigureResponse, d *providerData) {
+	resp.DataSourceData = d
+	resp.ResourceData = d
+	resp.EphemeralResourceData = d
+	resp.ActionData = d
+}
+
+func (p *hssProvider) transport(insecure bool, caPEM []byte) (*http.Transport, error) {
+	key := fmt.Sprintf("%t/%x", insecure, sha256.Sum256(caPEM))
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t, ok := p.transports[key]; ok {
+		return t, nil
+	}
+	t, err := client.NewTransport(client.TransportOptions{Insecure: insecure, CACert: caPEM})
+	if err != nil {
+		return nil, err
+	}
+	if p.transports == nil {
+		p.transports = map[string]*http.Transport{}
+	}
+	p.transports[key] = t
+	return t, nil
+}
+
+func authMode(c client.Credentials) string {
+	switch {
+	case c.Token != "":
+		return "token"
+	case c.SecurityToken != "":
+		return "temporary access key"
+	default:
+		return "access key"
+	}
+}
+
+func unknownArguments(m providerModel) []string {
+	var out []string
+	for name, v := range map[string]attr.Value{
+		"region": m.Region, "project_id": m.ProjectID, "access_key": m.AccessKey, "secret_key": m.SecretKey,
+		"security_token": m.SecurityToken, "token": m.Token, "endpoint": m.Endpoint,
+		"enterprise_project_id": m.EnterpriseProjectID, "insecure": m.Insecure, "cacert_file": m.CACertFile,
+		"max_retries": m.MaxRetries,
+	} {
+		if v.IsUnknown() {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func fromEnv(v types.String, env string) string {
+	if !v.IsNull() {
+		return v.ValueString()
+	}
+	return os.Getenv(env)
+}
+
+func boolFromEnv(v types.Bool, env string) (bool, error) {
+	if !v.IsNull() {
+		return v.ValueBool(), nil
+	}
+	s := os.Getenv(env)
+	if s == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return false, fmt.Errorf("%s must be true or false, got %q", env, s)
+	}
+	return b, nil
+}
+
+func int64FromEnv(v types.Int64, env string, def int64) (int64, error) {
+	if !v.IsNull() {
+		return v.ValueInt64(), nil
+	}
+	s := os.Getenv(env)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > 20 {
+		return 0, fmt.Errorf("%s must be a whole number from 0 to 20, got %q", env, s)
+	}
+	return n, nil
+}
+
+// configuredClient returns the client, or adds an error saying why there is
+// none.
+func (d *providerData) configuredClient(diags *diag.Diagnostics) *client.Client {
+	switch {
+	case d == nil:
+		diags.AddError("Provider not configured", "The hss provider was not configured. This is a bug in the provider; please report it.")
+	case d.client == nil:
+		diags.AddError("Provider configuration not known yet",
+			"The hss provider arguments "+strings.Join(d.unknown, ", ")+" depend on values that are not known until apply, "+
+				"so nothing can be read from HSS during this plan. Configure the provider from values known at plan time "+
+				"(variables, environment variables), or apply the resources it depends on first (terraform apply -target=...).")
+	default:
+		return d.client
+	}
+	return nil
+}
+
+// scope resolves per-call region and enterprise project: the argument if
+// set, else the provider's default.
+func (d *providerData) scope(region, enterpriseProjectID types.String) client.Scope {
+	s := client.Scope{Region: region.ValueString(), EnterpriseProjectID: enterpriseProjectID.ValueString()}
+	if enterpriseProjectID.IsNull() || enterpriseProjectID.IsUnknown() {
+		s.EnterpriseProjectID = d.defaultEnterpriseProjectID
+	}
+	if s.Region == "" && d.client != nil {
+		s.Region = d.client.Region()
+	}
+	return s
+}
+
+func (p *hssProvider) Resources(context.Context) []func() resource.Resource {
+	return []func() resource.Resource{}
+}
+
+func (p *hssProvider) DataSources(context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{
+		NewImageBaselineStatisticDataSource,
+	}
+}
+
+func (p *hssProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
+	return nil
+}
+
+func (p *hssProvider) Functions(context.Context) []func() function.Function {
+	return nil
+}
+
+func (p *hssProvider) Actions(context.Context) []func() action.Action {
+	return nil
+}
+
+type tflogLogger struct{}
+
+func (tflogLogger) Debug(ctx context.Context, msg string, fields map[string]any) {
+	tflog.Debug(ctx, msg, fields)
+}

@@ -1,0 +1,264 @@
+package provider
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/cloudsec/terraform-provider-hss/internal/simulator"
+)
+
+// TestMain pins the acceptance tests to the Terraform CLI on PATH. Nothing
+// is ever downloaded: without a terraform binary the tests stop here.
+func TestMain(m *testing.M) {
+	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
+		p, err := exec.LookPath("terraform")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "FATAL: the terraform CLI was not found on PATH. The acceptance tests run the real Terraform CLI "+
+				"(1.11.4 or later) against the local HSS simulator; install it, or point TF_ACC_TERRAFORM_PATH at it. Tests never download Terraform.")
+			os.Exit(1)
+		}
+		_ = os.Setenv("TF_ACC_TERRAFORM_PATH", p)
+	}
+	_ = os.Unsetenv("TF_ACC_TERRAFORM_VERSION") // would download
+	_ = os.Setenv("CHECKPOINT_DISABLE", "1")
+	// The tests configure the provider explicitly; a developer's real
+	// credentials in the environment must not leak into them.
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "HW_") {
+			_ = os.Unsetenv(name)
+		}
+	}
+	os.Exit(m.Run())
+}
+
+var protoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
+	"hss": providerserver.NewProtocol6WithError(New("test")()),
+}
+
+// testEnv is a simulator on loopback and the provider configuration that
+// reaches it.
+type testEnv struct {
+	sim *simulator.Simulator
+	srv *httptest.Server
+}
+
+func newTestEnv(t *testing.T) *testEnv {
+	t.Helper()
+	sim := simulator.New(simulator.Options{})
+	srv := simulator.NewServer(sim)
+	t.Cleanup(srv.Close)
+	return &testEnv{sim: sim, srv: srv}
+}
+
+// auth modes for providerConfig.
+const (
+	authAKSK  = "aksk"
+	authTemp  = "temporary"
+	authToken = "token"
+)
+
+func (e *testEnv) providerConfig(auth string, extra ...string) string {
+	creds := map[string]string{
+		authAKSK:  fmt.Sprintf("access_key = %q\n  secret_key = %q", simulator.DefaultAccessKey, simulator.DefaultSecretKey),
+		authTemp:  fmt.Sprintf("access_key = %q\n  secret_key = %q\n  security_token = %q", simulator.DefaultTempAccessKey, simulator.DefaultTempSecretKey, simulator.DefaultSecurityToken),
+		authToken: fmt.Sprintf("token = %q", simulator.DefaultToken),
+	}[auth]
+	return fmt.Sprintf(`
+provider "hss" {
+  region     = "cn-north-4"
+  project_id = %q
+  endpoint   = %q
+  %s
+  %s
+}
+`, e.sim.ProjectID(), e.srv.URL, creds, strings.Join(extra, "\n  "))
+}
+
+func (e *testEnv) config(body string) string {
+	return e.providerConfig(authAKSK) + body
+}
+
+// errorLike matches Terraform's rendering of a diagnostic, which wraps long
+// lines: the fragments in order, any white space matching any white space.
+func errorLike(fragments ...string) *regexp.Regexp {
+	quoted := make([]string, len(fragments))
+	for i, f := range fragments {
+		quoted[i] = strings.Join(strings.Fields(regexp.QuoteMeta(f)), `\s+`)
+	}
+	return regexp.MustCompile("(?s)" + strings.Join(quoted, ".*"))
+}
+
+func expectInt(address, attr string, n int64) statecheck.StateCheck {
+	return statecheck.ExpectKnownValue(address, tfjsonpath.New(attr), knownvalue.Int64Exact(n))
+}
+
+func TestProviderSchemaIsValid(t *testing.T) {
+	resp, err := protoV6ProviderFactories["hss"]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema, err := resp.GetProviderSchema(t.Context(), &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range schema.Diagnostics {
+		t.Errorf("schema diagnostic: %s: %s", d.Summary, d.Detail)
+	}
+	for _, name := range []string{"access_key", "secret_key", "security_token", "token"} {
+		found := false
+		for _, a := range schema.Provider.Block.Attributes {
+			if a.Name == name {
+				found = true
+				if !a.Sensitive {
+					t.Errorf("provider argument %s must be sensitive", name)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("provider argument %s missing", name)
+		}
+	}
+}
+
+func TestAccProviderAuthErrors(t *testing.T) {
+	e := newTestEnv(t)
+	base := fmt.Sprintf("region = \"cn-north-4\"\n  project_id = %q\n  endpoint = %q\n", e.sim.ProjectID(), e.srv.URL)
+	ds := `
+data "hss_image_baseline_statistic" "all" {
+  image_type = "local"
+}
+`
+	tests := map[string]struct {
+		args string
+		want string
+	}{
+		"none":         {"", "no credentials are set|HW_AUTH_TOKEN|HW_ACCESS_KEY"},
+		"both":         {`token = "t"` + "\n" + `access_key = "a"` + "\n" + `secret_key = "s"`, "both a token and an access key pair"},
+		"half a pair":  {`access_key = "a"`, "an access key is set without its secret key|access_key and secret_key|HW_SECRET_KEY"},
+		"no region":    {"", "Missing HSS region|HW_REGION_NAME"},
+		"bad cacert":   {`token = "t"` + "\n" + `cacert_file = "/nonexistent/ca.pem"`, "Cannot read the CA bundle"},
+		"bad endpoint": {`token = "t"`, "is not an absolute http(s) URL"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			args := base + tt.args
+			switch name {
+			case "no region":
+				args = strings.Replace(args, `region = "cn-north-4"`, "", 1) + "\ntoken = \"t\""
+			case "bad endpoint":
+				args = strings.Replace(args, e.srv.URL, "ftp://example", 1)
+			}
+			resource.UnitTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: protoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config:      "provider \"hss\" {\n" + args + "\n}\n" + ds,
+					ExpectError: errorLike(strings.Split(tt.want, "|")...),
+				}},
+			})
+		})
+	}
+}
+
+// Environment variables configure the provider; arguments win over them.
+func TestAccProviderEnvironment(t *testing.T) {
+	e := newTestEnv(t)
+	t.Setenv("HW_REGION_NAME", "cn-north-4")
+	t.Setenv("HW_PROJECT_ID", e.sim.ProjectID())
+	t.Setenv("HW_HSS_ENDPOINT", e.srv.URL)
+	t.Setenv("HW_ACCESS_KEY", simulator.DefaultTempAccessKey)
+	t.Setenv("HW_SECRET_KEY", simulator.DefaultTempSecretKey)
+	t.Setenv("HW_SECURITY_TOKEN", simulator.DefaultSecurityToken)
+	t.Setenv("HW_ENTERPRISE_PROJECT_ID", "all_granted_eps")
+	t.Setenv("HW_MAX_RETRIES", "2")
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: `
+provider "hss" {}
+
+data "hss_image_baseline_statistic" "all" {
+  image_type = "registry"
+}
+`,
+				ConfigStateChecks: []statecheck.StateCheck{
+					// all_granted_eps from the environment includes ep-finance.
+					expectInt("data.hss_image_baseline_statistic.all", "image_weak_pwd", 10),
+					statecheck.ExpectKnownValue("data.hss_image_baseline_statistic.all", tfjsonpath.New("enterprise_project_id"), knownvalue.StringExact("all_granted_eps")),
+					statecheck.ExpectKnownValue("data.hss_image_baseline_statistic.all", tfjsonpath.New("region"), knownvalue.StringExact("cn-north-4")),
+				},
+			},
+			{
+				Config: `
+provider "hss" {
+  enterprise_project_id = "0"
+}
+
+data "hss_image_baseline_statistic" "all" {
+  image_type = "registry"
+}
+`,
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectInt("data.hss_image_baseline_statistic.all", "image_weak_pwd", 6),
+				},
+			},
+		},
+	})
+}
+
+func TestAccProviderEnvironmentInvalid(t *testing.T) {
+	e := newTestEnv(t)
+	t.Setenv("HW_INSECURE", "sometimes")
+	t.Setenv("HW_MAX_RETRIES", "many")
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      e.config(`data "hss_image_baseline_statistic" "all" { image_type = "registry" }`),
+			ExpectError: errorLike("HW_INSECURE must be true or false", "HW_MAX_RETRIES must be a whole number from 0 to 20"),
+		}},
+	})
+}
+
+// A provider argument derived from a resource that does not exist yet is
+// unknown at plan: reads fail with a message that says so, never a zero.
+func TestAccProviderUnknownConfiguration(t *testing.T) {
+	e := newTestEnv(t)
+	cfg := fmt.Sprintf(`
+resource "terraform_data" "token" {
+  input = %q
+}
+
+provider "hss" {
+  region     = "cn-north-4"
+  project_id = %q
+  endpoint   = %q
+  token      = terraform_data.token.output
+}
+
+data "hss_image_baseline_statistic" "all" {
+  image_type = "local"
+}
+`, simulator.DefaultToken, e.sim.ProjectID(), e.srv.URL)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      cfg,
+			ExpectError: errorLike("Provider configuration not known yet", "token depend on values that are not known until apply"),
+		}},
+	})
+	if n := e.sim.Count(simulator.BaselineStatistic); n != 0 {
+		t.Fatalf("%d requests were made with an unknown configuration", n)
+	}
+}
