@@ -113,13 +113,13 @@ func summarize(contentType string, body []byte) string {
 	return "unexpected body: " + oneLine(text)
 }
 
-func between(text, lower, open, close string) string {
-	i := strings.Index(lower, open)
+func between(text, lower, openTag, closeTag string) string {
+	i := strings.Index(lower, openTag)
 	if i < 0 {
 		return ""
 	}
-	rest := text[i+len(open):]
-	j := strings.Index(strings.ToLower(rest), close)
+	rest := text[i+len(openTag):]
+	j := strings.Index(strings.ToLower(rest), closeTag)
 	if j < 0 {
 		return ""
 	}

@@ -280,7 +280,8 @@ func (c *Client) readCounts(ctx context.Context, r *request, names ...string) (m
 	if err != nil {
 		return nil, err
 	}
-	return v.(map[string]int64), nil
+	counts, _ := v.(map[string]int64)
+	return counts, nil
 }
 
 func stringField(fields map[string]json.RawMessage, name string, required bool) (string, error) {

@@ -49,8 +49,8 @@ func (d *imageBaselineStatisticDataSource) Metadata(_ context.Context, req datas
 }
 
 func (d *imageBaselineStatisticDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	text := func(max int, desc string) schema.StringAttribute {
-		return schema.StringAttribute{Optional: true, Description: desc, Validators: []validator.String{stringvalidator.LengthAtMost(max)}}
+	text := func(maxLen int, desc string) schema.StringAttribute {
+		return schema.StringAttribute{Optional: true, Description: desc, Validators: []validator.String{stringvalidator.LengthAtMost(maxLen)}}
 	}
 	resp.Schema = schema.Schema{
 		Description: "Counts the baseline check findings of container images in HSS: weak passwords, password complexity policy findings and configuration check findings. " +

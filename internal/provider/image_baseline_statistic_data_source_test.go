@@ -155,7 +155,7 @@ func TestAccImageBaselineStatisticAuthModes(t *testing.T) {
 				t.Fatalf("%s: Authorization %t, X-Auth-Token %t", auth, hasSig, hasToken)
 			}
 			if (r.Header.Get("X-Security-Token") != "") != (auth == authTemp) {
-				t.Fatalf("%s: X-Security-Token sent = %t", auth, !(auth == authTemp))
+				t.Fatalf("%s: X-Security-Token sent = %t", auth, auth != authTemp)
 			}
 		})
 	}

@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"net/http"
 	"net/url"
 	"sort"
@@ -17,8 +16,6 @@ import (
 // so that a signing bug in the provider cannot confirm itself.
 
 const maxClockSkew = 15 * time.Minute
-
-var errAuth = errors.New("authentication failed")
 
 // gatewayEscape writes every byte but A-Z a-z 0-9 - _ . ~ as %XX.
 func gatewayEscape(s string) string {

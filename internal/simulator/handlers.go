@@ -27,7 +27,7 @@ func (s *Simulator) baselineStatistic(r *http.Request, q url.Values) (int, any) 
 		err = checkHeaders(r, false)
 	}
 	if err != nil {
-		return badRequest("%v", err)
+		return badRequest(err)
 	}
 	types := baselineTypes(p.str["image_type"])
 	var weak, policy, check int64
@@ -77,11 +77,11 @@ func (s *Simulator) securityReportStatistic(r *http.Request, q url.Values, body 
 		err = checkHeaders(r, true)
 	}
 	if err != nil {
-		return badRequest("%v", err)
+		return badRequest(err)
 	}
 	f, err := parseBody(body, filterBody)
 	if err != nil {
-		return badRequest("%v", err)
+		return badRequest(err)
 	}
 	var total int64
 	for _, img := range s.selected(p, f) {
@@ -117,11 +117,11 @@ func (s *Simulator) baselineExport(r *http.Request, q url.Values, body []byte) (
 		err = checkHeaders(r, false)
 	}
 	if err != nil {
-		return badRequest("%v", err)
+		return badRequest(err)
 	}
 	f, err := parseBody(body, filterBody)
 	if err != nil {
-		return badRequest("%v", err)
+		return badRequest(err)
 	}
 	var records []baselineRecord
 	for _, img := range s.selected(p, f) {
@@ -153,8 +153,8 @@ func (s *Simulator) baselineExport(r *http.Request, q url.Values, body []byte) (
 }
 
 func (s *Simulator) exportTask(r *http.Request, q url.Values, id string) (int, any) {
-	if _, err := parseQuery(q, plainQuery); err != nil {
-		return badRequest("%v", err)
+	if err := checkPlain(r, q); err != nil {
+		return badRequest(err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -180,8 +180,8 @@ func (s *Simulator) exportTask(r *http.Request, q url.Values, id string) (int, a
 }
 
 func (s *Simulator) download(r *http.Request, q url.Values, id string) (int, any) {
-	if _, err := parseQuery(q, plainQuery); err != nil {
-		return badRequest("%v", err)
+	if err := checkPlain(r, q); err != nil {
+		return badRequest(err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -190,6 +190,15 @@ func (s *Simulator) download(r *http.Request, q url.Values, id string) (int, any
 		return http.StatusNotFound, &apiError{Code: "HSS.1014", Msg: fmt.Sprintf("File %q does not exist.", id)}
 	}
 	return http.StatusOK, f
+}
+
+// checkPlain checks a request that takes no parameters but the enterprise
+// project.
+func checkPlain(r *http.Request, q url.Values) error {
+	if _, err := parseQuery(q, plainQuery); err != nil {
+		return err
+	}
+	return checkHeaders(r, false)
 }
 
 // FileBytes returns the bytes a download of fileID serves.

@@ -254,7 +254,7 @@ type route struct {
 }
 
 // match maps /v5/{project_id}/... to an endpoint.
-func match(method string, segs []string) (route, string, bool) {
+func match(segs []string) (route, string, bool) {
 	if len(segs) < 3 || segs[0] != "v5" {
 		return route{}, "", false
 	}
@@ -280,11 +280,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cannot read body", http.StatusBadRequest)
 		return
 	}
-	var segs []string
-	for _, seg := range strings.Split(strings.Trim(r.URL.Path, "/"), "/") {
-		segs = append(segs, seg)
-	}
-	rt, project, known := match(r.Method, segs)
+	rt, project, known := match(strings.Split(strings.Trim(r.URL.Path, "/"), "/"))
 	query, _ := url.ParseQuery(r.URL.RawQuery)
 
 	s.mu.Lock()
@@ -466,8 +462,8 @@ type apiError struct {
 	Msg  string `json:"error_msg"`
 }
 
-func badRequest(format string, args ...any) (int, any) {
-	return http.StatusBadRequest, &apiError{Code: "HSS.0001", Msg: "Invalid parameter: " + fmt.Sprintf(format, args...)}
+func badRequest(err error) (int, any) {
+	return http.StatusBadRequest, &apiError{Code: "HSS.0001", Msg: "Invalid parameter: " + err.Error()}
 }
 
 func writeError(w http.ResponseWriter, status int, code, msg, requestID string) {
