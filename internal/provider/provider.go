@@ -375,6 +375,8 @@ func (p *hssProvider) Resources(context.Context) []func() resource.Resource {
 func (p *hssProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewImageBaselineStatisticDataSource,
+		NewImageSecurityReportStatisticDataSource,
+		NewImageSecuritySummaryDataSource,
 	}
 }
 

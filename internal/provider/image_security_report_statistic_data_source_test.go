@@ -1,0 +1,245 @@
+package provider
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+
+	"github.com/cloudsec/terraform-provider-hss/internal/simulator"
+)
+
+// allFilterArguments sets every filter argument; allFilterBody is the JSON
+// body HSS must receive for it: names, types and values.
+const allFilterArguments = `
+  image_id_list              = ["img-web-20", "img-web-19"]
+  operate_all                = false
+  image_type                 = "private_image"
+  vul_type                   = "linux_vul"
+  scan_status                = "success"
+  namespace                  = "shop"
+  image_name                 = "web"
+  image_version              = "2.0"
+  image_id                   = "img-web-20"
+  latest_version             = true
+  image_size                 = 200000000
+  start_latest_update_time   = 1767225600000
+  end_latest_update_time     = 1769904000000
+  start_latest_scan_time     = 1767225600000
+  end_latest_scan_time       = 1769904000000
+  has_malicious_file         = true
+  has_vul                    = true
+  has_unsafe_setting         = true
+  risky                      = true
+  severity_level             = "High"
+  instance_name              = ""
+  instance_id                = ""
+  cicd_name                  = ""
+  build_command_risk_level   = "critical"
+  build_command_risk_name    = "Pipes a download into a shell"
+  build_command_rule_id_list = ["rule-curl-pipe-sh"]
+  has_container              = true
+  vul_id_list                = ["CVE-2024-3094", "CVE-2024-6387", "CVE-2023-44487"]
+`
+
+const allFilterBody = `{
+  "image_id_list": ["img-web-20", "img-web-19"],
+  "operate_all": false,
+  "image_type": "private_image",
+  "vul_type": "linux_vul",
+  "scan_status": "success",
+  "namespace": "shop",
+  "image_name": "web",
+  "image_version": "2.0",
+  "image_id": "img-web-20",
+  "latest_version": true,
+  "image_size": 200000000,
+  "start_latest_update_time": 1767225600000,
+  "end_latest_update_time": 1769904000000,
+  "start_latest_scan_time": 1767225600000,
+  "end_latest_scan_time": 1769904000000,
+  "has_malicious_file": true,
+  "has_vul": true,
+  "has_unsafe_setting": true,
+  "risky": true,
+  "severity_level": "High",
+  "instance_name": "",
+  "instance_id": "",
+  "cicd_name": "",
+  "build_command_risk_level": "critical",
+  "build_command_risk_name": "Pipes a download into a shell",
+  "build_command_rule_id_list": ["rule-curl-pipe-sh"],
+  "has_container": true,
+  "vul_id_list": ["CVE-2024-3094", "CVE-2024-6387", "CVE-2023-44487"]
+}`
+
+// assertBody finds the one request whose body has marker and compares it,
+// as JSON values with their types, to want.
+func assertBody(t *testing.T, reqs []simulator.Request, e simulator.Endpoint, marker, want string) {
+	t.Helper()
+	var wantV any
+	if err := json.Unmarshal([]byte(want), &wantV); err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, r := range reqs {
+		if r.Endpoint != e || !strings.Contains(string(r.Body), marker) {
+			continue
+		}
+		found++
+		var got any
+		if err := json.Unmarshal(r.Body, &got); err != nil {
+			t.Fatalf("body %s: %v", r.Body, err)
+		}
+		if !reflect.DeepEqual(got, wantV) {
+			t.Fatalf("request body\n got %s\nwant %s", r.Body, want)
+		}
+	}
+	if found == 0 {
+		t.Fatalf("no %s request with %q in its body", e, marker)
+	}
+}
+
+func TestAccImageSecurityReportStatisticEveryArgument(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: e.config(`
+data "hss_image_security_report_statistic" "all" {
+  security_report_type = "vulnerability"
+` + allFilterArguments + `
+}
+
+data "hss_image_security_report_statistic" "risks" {
+  security_report_type = "build-command-risks"
+` + allFilterArguments + `
+}
+`),
+			ConfigStateChecks: []statecheck.StateCheck{
+				// shop/web:2.0 has CVE-2024-3094 and CVE-2023-44487 as Linux
+				// vulnerabilities among those listed...
+				expectInt("data.hss_image_security_report_statistic.all", "total_num", 2),
+				// ...and one critical curl|sh build risk.
+				expectInt("data.hss_image_security_report_statistic.risks", "total_num", 1),
+			},
+		}},
+	})
+	assertBody(t, e.sim.Requests(), simulator.SecurityReport, "image_id_list", allFilterBody)
+	for _, r := range e.sim.Requests() {
+		if r.Endpoint == simulator.SecurityReport && r.Header.Get("Region") != "cn-north-4" {
+			t.Fatalf("region header %q", r.Header.Get("Region"))
+		}
+	}
+}
+
+func TestAccImageSecurityReportStatisticReportTypes(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	want := map[string]int64{
+		"vulnerability": 13, "risk-config": 16, "malwares": 1, "apps": 892, "files": 5823,
+		"sensitive-info": 4, "non-compliant-app": 1, "build-command-risks": 5,
+	}
+	var cfg strings.Builder
+	var checks []statecheck.StateCheck
+	for _, rt := range securityReportTypes {
+		name := strings.ReplaceAll(rt, "-", "_")
+		cfg.WriteString(`
+data "hss_image_security_report_statistic" "` + name + `" {
+  security_report_type = "` + rt + `"
+  operate_all          = true
+}
+`)
+		checks = append(checks, expectInt("data.hss_image_security_report_statistic."+name, "total_num", want[rt]))
+	}
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: e.config(cfg.String()), ConfigStateChecks: checks},
+		},
+	})
+}
+
+// Unset arguments are not sent; a bool set to false is sent as false; the
+// enterprise project comes from the provider unless the data source says.
+func TestAccImageSecurityReportStatisticOnlySetArguments(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: e.providerConfig(authAKSK, `enterprise_project_id = "all_granted_eps"`) + `
+data "hss_image_security_report_statistic" "none" {
+  security_report_type = "malwares"
+}
+
+data "hss_image_security_report_statistic" "clean" {
+  security_report_type  = "vulnerability"
+  has_malicious_file    = false
+  enterprise_project_id = "ep-finance"
+}
+`,
+			ConfigStateChecks: []statecheck.StateCheck{
+				// ep-finance's only image has malware, so none is clean.
+				expectInt("data.hss_image_security_report_statistic.clean", "total_num", 0),
+				// all_granted_eps: shop/web:2.0's 1 plus payments' 2.
+				expectInt("data.hss_image_security_report_statistic.none", "total_num", 3),
+			},
+		}},
+	})
+	reqs := e.sim.Requests()
+	assertBody(t, reqs, simulator.SecurityReport, "has_malicious_file", `{"has_malicious_file": false}`)
+	for _, r := range reqs {
+		if r.Endpoint != simulator.SecurityReport {
+			continue
+		}
+		ep := r.Query.Get("enterprise_project_id")
+		switch string(r.Body) {
+		case "{}":
+			if ep != "all_granted_eps" {
+				t.Errorf("provider default enterprise project not sent: %q", ep)
+			}
+		default:
+			if ep != "ep-finance" {
+				t.Errorf("data source enterprise project not sent: %q", ep)
+			}
+		}
+	}
+}
+
+func TestAccImageSecurityReportStatisticValidation(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	steps := []struct {
+		args string
+		want []string
+	}{
+		{`security_report_type = "secrets"`, []string{"security_report_type", `value must be one of: ["vulnerability"`, `got: "secrets"`}},
+		{`security_report_type = "apps"` + "\n" + `severity_level = "high"`, []string{"severity_level", `["Security" "Low" "Medium" "High"]`, `got: "high"`}},
+		{`security_report_type = "apps"` + "\n" + `image_type = "registry"`, []string{"image_type", `"harbor" "jfrog" "cicd"`}},
+		{`security_report_type = "apps"` + "\n" + `scan_status = "done"`, []string{"scan_status", `"download_failed" "image_oversized"`}},
+		{`security_report_type = "apps"` + "\n" + `vul_type = "os"`, []string{"vul_type", `["linux_vul" "app_vul"]`}},
+		{`security_report_type = "apps"` + "\n" + `build_command_risk_level = "severe"`, []string{"build_command_risk_level", `["critical" "high" "medium" "low"]`}},
+		{`security_report_type = "apps"` + "\n" + `image_size = -1`, []string{"image_size", "value must be between 0 and 2147483547, got: -1"}},
+		{`security_report_type = "apps"` + "\n" + `start_latest_scan_time = -5`, []string{"start_latest_scan_time", "value must be at least 0, got: -5"}},
+		{`security_report_type = "apps"` + "\n" + `start_latest_update_time = 20` + "\n" + `end_latest_update_time = 10`, []string{"Invalid time range", "start_latest_update_time (20) must not be after end_latest_update_time (10)"}},
+		{`security_report_type = "apps"` + "\n" + `image_id_list = []`, []string{"image_id_list", "list must contain at least 1 elements"}},
+		{`security_report_type = "apps"` + "\n" + `build_command_risk_name = ""`, []string{"build_command_risk_name", "string length must be between 1 and 128, got: 0"}},
+		{`security_report_type = "apps"` + "\n" + `cicd_name = "` + strings.Repeat("c", 129) + `"`, []string{"cicd_name", "string length must be between 0 and 128, got: 129"}},
+	}
+	var ts []resource.TestStep
+	for _, s := range steps {
+		ts = append(ts, resource.TestStep{
+			Config:      e.config("data \"hss_image_security_report_statistic\" \"x\" {\n" + s.args + "\n}\n"),
+			ExpectError: errorLike(s.want...),
+		})
+	}
+	resource.UnitTest(t, resource.TestCase{ProtoV6ProviderFactories: protoV6ProviderFactories, Steps: ts})
+	if n := len(e.sim.Requests()); n != 0 {
+		t.Fatalf("%d requests reached HSS; invalid input must fail at plan", n)
+	}
+}
