@@ -51,3 +51,23 @@ output "shop_web_2_0_baseline" {
 output "edge_config_checks" {
   value = data.hss_image_baseline_statistic.edge.security_check
 }
+
+# Every number about the image a release deploys, in one object.
+locals {
+  deployed = provider::hss::parse_image_ref("swr.cn-north-4.myhuaweicloud.com/shop/web:2.0")
+}
+
+data "hss_image_security_summary" "deployed" {
+  image_type    = "private_image"
+  namespace     = local.deployed.namespace
+  image_name    = local.deployed.image_name
+  image_version = local.deployed.image_version
+}
+
+output "deployed_image_summary" {
+  value = {
+    image         = "${local.deployed.namespace}/${local.deployed.image_name}:${local.deployed.image_version}"
+    baseline      = data.hss_image_security_summary.deployed.baseline
+    report_counts = data.hss_image_security_summary.deployed.report_counts
+  }
+}

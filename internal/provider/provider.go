@@ -385,7 +385,9 @@ func (p *hssProvider) EphemeralResources(context.Context) []func() ephemeral.Eph
 }
 
 func (p *hssProvider) Functions(context.Context) []func() function.Function {
-	return nil
+	return []func() function.Function{
+		NewParseImageRefFunction,
+	}
 }
 
 func (p *hssProvider) Actions(context.Context) []func() action.Action {

@@ -1,0 +1,49 @@
+# Shared by demo.sh and policy-gate.sh: build the provider and the
+# simulator into $work, start the simulator, and point Terraform at the
+# fresh provider through a generated CLI configuration. Source it with
+# $work set; it exports HW_* and TF_CLI_CONFIG_FILE.
+
+command -v terraform >/dev/null || { echo "terraform CLI not found on PATH; install Terraform 1.11 or later (nothing is downloaded)" >&2; exit 1; }
+
+setup_provider_and_simulator() {
+  rm -rf "$work" && mkdir -p "$work/bin"
+  go build -o "$work/bin/terraform-provider-hss" .
+  go build -o "$work/bin/hss-simulator" ./cmd/hss-simulator
+
+  "$work/bin/hss-simulator" -addr 127.0.0.1:0 -env-file "$work/sim.env" "$@" >"$work/simulator.log" 2>&1 &
+  sim_pid=$!
+  trap 'kill $sim_pid 2>/dev/null || true; wait $sim_pid 2>/dev/null || true' EXIT
+  for _ in $(seq 100); do [ -s "$work/sim.env" ] && break; sleep 0.1; done
+  [ -s "$work/sim.env" ] || { cat "$work/simulator.log" >&2; exit 1; }
+  # shellcheck disable=SC1091
+  . "$work/sim.env"
+
+  # dev_overrides runs the binary just built; the unpacked filesystem
+  # mirror lets terraform init resolve cloudsec/hss offline too.
+  local mirror
+  mirror=$work/mirror/registry.terraform.io/cloudsec/hss/0.0.1/$(go env GOOS)_$(go env GOARCH)
+  mkdir -p "$mirror" && cp "$work/bin/terraform-provider-hss" "$mirror/"
+  cat >"$work/terraformrc" <<RC
+provider_installation {
+  dev_overrides {
+    "registry.terraform.io/cloudsec/hss" = "$work/bin"
+  }
+  filesystem_mirror {
+    path    = "$work/mirror"
+    include = ["registry.terraform.io/cloudsec/hss"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/cloudsec/hss"]
+  }
+}
+RC
+  export TF_CLI_CONFIG_FILE=$work/terraformrc CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
+}
+
+# tf LOG ARGS...: run terraform, keep its output in $work/LOG.log, print it
+# indented without the dev_overrides warning; on failure print all and exit.
+tf() {
+  local log=$work/$1.log; shift
+  if ! terraform "$@" >"$log" 2>&1; then cat "$log" >&2; exit 1; fi
+  awk '/^Warning: Provider development overrides/{skip=1} !NF{next} !skip {print "    " $0} skip && /releases\.$/{skip=0}' "$log"
+}
