@@ -369,7 +369,9 @@ func (d *providerData) scope(region, enterpriseProjectID types.String) client.Sc
 }
 
 func (p *hssProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{}
+	return []func() resource.Resource{
+		NewImageBaselineExportResource,
+	}
 }
 
 func (p *hssProvider) DataSources(context.Context) []func() datasource.DataSource {

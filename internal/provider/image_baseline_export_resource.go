@@ -1,0 +1,277 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/cloudsec/terraform-provider-hss/internal/client"
+)
+
+var (
+	_ resource.Resource                   = (*imageBaselineExportResource)(nil)
+	_ resource.ResourceWithConfigure      = (*imageBaselineExportResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*imageBaselineExportResource)(nil)
+)
+
+// NewImageBaselineExportResource is the hss_image_baseline_export resource.
+func NewImageBaselineExportResource() resource.Resource {
+	return &imageBaselineExportResource{}
+}
+
+type imageBaselineExportResource struct {
+	data *providerData
+}
+
+// exportArgsModel holds the arguments the resource and the action share.
+type exportArgsModel struct {
+	ExportSize          types.Int64  `tfsdk:"export_size"`
+	EnterpriseProjectID types.String `tfsdk:"enterprise_project_id"`
+	Region              types.String `tfsdk:"region"`
+	WaitForCompletion   types.Bool   `tfsdk:"wait_for_completion"`
+	OutputPath          types.String `tfsdk:"output_path"`
+	imageFilterModel
+}
+
+type imageBaselineExportModel struct {
+	ID             types.String   `tfsdk:"id"`
+	Triggers       types.Map      `tfsdk:"triggers"`
+	Timeouts       timeouts.Value `tfsdk:"timeouts"`
+	TaskID         types.String   `tfsdk:"task_id"`
+	RecordTotalNum types.Int64    `tfsdk:"record_total_num"`
+	TaskName       types.String   `tfsdk:"task_name"`
+	TaskStatus     types.String   `tfsdk:"task_status"`
+	FileID         types.String   `tfsdk:"file_id"`
+	FileName       types.String   `tfsdk:"file_name"`
+	OutputSHA256   types.String   `tfsdk:"output_sha256"`
+	exportArgsModel
+}
+
+// Descriptions the resource and the action share.
+const (
+	exportSizeDescription = "Most records to export, from 0 to 2,147,483,647."
+	waitDescription       = "Wait until HSS finishes the export task (polling its status with backoff) and record its outcome. Defaults to `true`."
+	outputPathDescription = "Once the task succeeds, download the exported ZIP file to this path: written to a temporary file beside it with mode 0600, then renamed into place. Needs `wait_for_completion`."
+)
+
+func (r *imageBaselineExportResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_image_baseline_export"
+}
+
+func (r *imageBaselineExportResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	computed := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{Computed: true, Description: desc, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}}
+	}
+	attrs := map[string]schema.Attribute{
+		"id": computed("The export task ID."),
+		"export_size": schema.Int64Attribute{
+			Required:      true,
+			Description:   exportSizeDescription,
+			Validators:    []validator.Int64{int64validator.Between(0, 2147483647)},
+			PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()},
+		},
+		"enterprise_project_id": schema.StringAttribute{
+			Optional:      true,
+			Description:   "Enterprise project to export from; `all_granted_eps` for every project you may see. Defaults to the provider's `enterprise_project_id`.",
+			Validators:    []validator.String{stringvalidator.LengthBetween(1, 256)},
+			PlanModifiers: replace,
+		},
+		"region": schema.StringAttribute{
+			Optional:      true,
+			Description:   "Region to export from, overriding the provider's `region`.",
+			Validators:    []validator.String{stringvalidator.LengthBetween(1, 128)},
+			PlanModifiers: replace,
+		},
+		"triggers": schema.MapAttribute{
+			Optional:      true,
+			ElementType:   types.StringType,
+			Description:   "Arbitrary values that, when changed, start a new export (the resource is replaced), as in `time_static`.",
+			PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplace()},
+		},
+		"wait_for_completion": schema.BoolAttribute{
+			Optional:      true,
+			Computed:      true,
+			Default:       booldefault.StaticBool(true),
+			Description:   waitDescription,
+			PlanModifiers: []planmodifier.Bool{boolplanmodifier.RequiresReplace()},
+		},
+		"output_path": schema.StringAttribute{
+			Optional:      true,
+			Description:   outputPathDescription,
+			Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+			PlanModifiers: replace,
+		},
+		"task_id": computed("ID of the export task HSS created."),
+		"record_total_num": schema.Int64Attribute{
+			Computed:      true,
+			Description:   "Number of records the export holds.",
+			PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+		},
+		"task_name":     computed("Name of the export task; null when not waited for."),
+		"task_status":   computed("Last known status of the task: `running`, `success` or `failure`. Refreshed on every read while HSS still knows the task."),
+		"file_id":       computed("ID of the exported file, once the task succeeded."),
+		"file_name":     computed("Name of the exported file, once the task succeeded."),
+		"output_sha256": computed("Hex SHA-256 of the file written to `output_path`."),
+	}
+	filterResourceAttributes(attrs)
+	resp.Schema = schema.Schema{
+		Description: "Triggers one export of image baseline check results in HSS and records its task in state. " +
+			"Creating it sends exactly one export request; nothing is sent on plan, refresh or a no-op apply. Every argument forces a new export; " +
+			"`triggers` starts one on demand. Destroying it only forgets the task: nothing is removed from HSS. " +
+			"To run an export without keeping it in state, use the `hss_image_baseline_export` action (Terraform 1.14+).",
+		Attributes: attrs,
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, CreateDescription: "How long to wait for the export task, 10 minutes by default (for example `30m`)."}),
+		},
+	}
+}
+
+func (r *imageBaselineExportResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *imageBaselineExportResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	validateExportConfig(ctx, req.Config.GetAttribute, &resp.Diagnostics)
+	validateFilterRanges(ctx, req.Config, &resp.Diagnostics)
+}
+
+func (r *imageBaselineExportResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan imageBaselineExportModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.data.configuredClient(&resp.Diagnostics)
+	if c == nil {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, defaultExportTimeout)
+	resp.Diagnostics.Append(diags...)
+	exp, diags := plan.exportRequest(ctx, r.data)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	state := plan
+	for _, v := range []*types.String{&state.TaskName, &state.TaskStatus, &state.FileID, &state.FileName, &state.OutputSHA256} {
+		*v = types.StringNull()
+	}
+	res, err := runExport(ctx, c, exp, exportReporter{
+		// Saved before waiting: if the wait fails, the task id is in state
+		// and Terraform marks the resource tainted.
+		started: func(t client.ExportTask) {
+			state.ID, state.TaskID = types.StringValue(t.TaskID), types.StringValue(t.TaskID)
+			state.RecordTotalNum = types.Int64Value(t.RecordTotalNum)
+			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+		},
+		progress: func(msg string) { tflog.Info(ctx, msg) },
+	})
+	if res != nil && res.status != nil {
+		state.applyStatus(res.status)
+	}
+	if res != nil && res.outputSHA256 != "" {
+		state.OutputSHA256 = types.StringValue(res.outputSHA256)
+	}
+	if res != nil {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("HSS baseline export failed", err.Error())
+	}
+}
+
+func (m *imageBaselineExportModel) applyStatus(st *client.ExportTaskStatus) {
+	m.TaskName = types.StringPointerValue(nonEmpty(st.TaskName))
+	m.TaskStatus = types.StringValue(st.TaskStatus)
+	if st.FileID != "" {
+		m.FileID = types.StringValue(st.FileID)
+		m.FileName = types.StringPointerValue(nonEmpty(st.FileName))
+	}
+}
+
+// exportRequest turns the shared arguments into what runExport takes.
+func (m *exportArgsModel) exportRequest(ctx context.Context, d *providerData) (exportRequest, diag.Diagnostics) {
+	filter, diags := m.request(ctx)
+	return exportRequest{
+		scope:      d.scope(m.Region, m.EnterpriseProjectID),
+		size:       m.ExportSize.ValueInt64(),
+		filter:     filter,
+		wait:       m.WaitForCompletion.IsNull() || m.WaitForCompletion.ValueBool(),
+		outputPath: m.OutputPath.ValueString(),
+	}, diags
+}
+
+// Read keeps the export as it is and refreshes the task's status while HSS
+// still knows it. A task HSS no longer knows is not a reason to forget it.
+func (r *imageBaselineExportResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state imageBaselineExportModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || r.data == nil || r.data.client == nil || state.TaskID.IsNull() {
+		return
+	}
+	scope := r.data.scope(state.Region, state.EnterpriseProjectID)
+	st, err := r.data.client.GetExportTask(ctx, scope, state.TaskID.ValueString())
+	var apiErr *client.APIError
+	switch {
+	case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound:
+		tflog.Debug(ctx, "export task no longer known to HSS; keeping its recorded state", map[string]any{"task_id": state.TaskID.ValueString()})
+		return
+	case err != nil:
+		resp.Diagnostics.AddWarning("Cannot refresh the HSS export task status",
+			"The recorded state is kept. "+apiErrorDetail("export task "+state.TaskID.ValueString(), err))
+		return
+	}
+	state.applyStatus(st)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// Update only happens when nothing but timeouts changed: every argument
+// requires replacement.
+func (r *imageBaselineExportResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state imageBaselineExportModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	state.Timeouts = plan.Timeouts
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *imageBaselineExportResource) Delete(_ context.Context, _ resource.DeleteRequest, resp *resource.DeleteResponse) {
+	resp.Diagnostics.AddWarning("HSS export task forgotten, not deleted",
+		"hss_image_baseline_export only records an export task; destroying it removes it from the Terraform state. No data in HSS is removed, and any file written to output_path is kept.")
+}
+
+// validateExportConfig: output_path needs the task to be waited for.
+func validateExportConfig(ctx context.Context, get func(context.Context, path.Path, any) diag.Diagnostics, diags *diag.Diagnostics) {
+	var wait types.Bool
+	var out types.String
+	diags.Append(get(ctx, path.Root("wait_for_completion"), &wait)...)
+	diags.Append(get(ctx, path.Root("output_path"), &out)...)
+	if !out.IsNull() && !wait.IsNull() && !wait.IsUnknown() && !wait.ValueBool() {
+		diags.AddAttributeError(path.Root("output_path"), "output_path needs wait_for_completion",
+			"The file exists only once the export task has succeeded: remove output_path or set wait_for_completion = true.")
+	}
+}
