@@ -393,7 +393,9 @@ func (p *hssProvider) Functions(context.Context) []func() function.Function {
 }
 
 func (p *hssProvider) Actions(context.Context) []func() action.Action {
-	return nil
+	return []func() action.Action{
+		NewImageBaselineExportAction,
+	}
 }
 
 type tflogLogger struct{}

@@ -1,0 +1,31 @@
+# Terraform 1.14+. Run on demand:
+#   terraform apply -invoke=action.hss_image_baseline_export.shop
+action "hss_image_baseline_export" "shop" {
+  config {
+    export_size = 10000
+    operate_all = true
+    image_type  = "private_image"
+    namespace   = "shop"
+    output_path = "${path.module}/shop-baseline.zip"
+
+    timeouts {
+      invoke = "20m"
+    }
+  }
+}
+
+# Or after every release: the export runs when the release is replaced.
+resource "terraform_data" "release" {
+  input = var.release
+
+  lifecycle {
+    action_trigger {
+      events  = [after_create, after_update]
+      actions = [action.hss_image_baseline_export.shop]
+    }
+  }
+}
+
+variable "release" {
+  type = string
+}

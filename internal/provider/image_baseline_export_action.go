@@ -1,0 +1,120 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/action/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/action/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+)
+
+var (
+	_ action.Action                   = (*imageBaselineExportAction)(nil)
+	_ action.ActionWithConfigure      = (*imageBaselineExportAction)(nil)
+	_ action.ActionWithValidateConfig = (*imageBaselineExportAction)(nil)
+)
+
+// NewImageBaselineExportAction is the hss_image_baseline_export action.
+func NewImageBaselineExportAction() action.Action {
+	return &imageBaselineExportAction{}
+}
+
+type imageBaselineExportAction struct {
+	data *providerData
+}
+
+type imageBaselineExportActionModel struct {
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
+	exportArgsModel
+}
+
+func (a *imageBaselineExportAction) Metadata(_ context.Context, req action.MetadataRequest, resp *action.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_image_baseline_export"
+}
+
+func (a *imageBaselineExportAction) Schema(ctx context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
+	attrs := map[string]schema.Attribute{
+		"export_size": schema.Int64Attribute{
+			Required:    true,
+			Description: exportSizeDescription,
+			Validators:  []validator.Int64{int64validator.Between(0, 2147483647)},
+		},
+		"enterprise_project_id": schema.StringAttribute{
+			Optional:    true,
+			Description: "Enterprise project to export from; `all_granted_eps` for every project you may see. Defaults to the provider's `enterprise_project_id`.",
+			Validators:  []validator.String{stringvalidator.LengthBetween(1, 256)},
+		},
+		"region": schema.StringAttribute{
+			Optional:    true,
+			Description: "Region to export from, overriding the provider's `region`.",
+			Validators:  []validator.String{stringvalidator.LengthBetween(1, 128)},
+		},
+		"wait_for_completion": schema.BoolAttribute{
+			Optional:    true,
+			Description: waitDescription,
+		},
+		"output_path": schema.StringAttribute{
+			Optional:    true,
+			Description: outputPathDescription,
+			Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
+		},
+	}
+	filterActionAttributes(attrs)
+	resp.Schema = schema.Schema{
+		Description: "Runs one export of image baseline check results in HSS each time it is invoked " +
+			"(`terraform apply -invoke=action.hss_image_baseline_export.NAME`, or a `lifecycle.action_trigger`), reporting the task id, its record count, " +
+			"its status while waiting and its file id as progress. Actions keep nothing in state: when you need `task_id` in state or outputs, " +
+			"use the `hss_image_baseline_export` resource instead. Requires Terraform 1.14 or later.",
+		Attributes: attrs,
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.BlockWithOpts(ctx, timeouts.Opts{InvokeDescription: "How long to wait for the export task, 10 minutes by default (for example `30m`)."}),
+		},
+	}
+}
+
+func (a *imageBaselineExportAction) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
+	a.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (a *imageBaselineExportAction) ValidateConfig(ctx context.Context, req action.ValidateConfigRequest, resp *action.ValidateConfigResponse) {
+	validateExportConfig(ctx, req.Config.GetAttribute, &resp.Diagnostics)
+	validateFilterRanges(ctx, req.Config, &resp.Diagnostics)
+}
+
+func (a *imageBaselineExportAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
+	var m imageBaselineExportActionModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := a.data.configuredClient(&resp.Diagnostics)
+	if c == nil {
+		return
+	}
+	timeout, diags := m.Timeouts.Invoke(ctx, defaultExportTimeout)
+	resp.Diagnostics.Append(diags...)
+	exp, diags := m.exportRequest(ctx, a.data)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	say := func(msg string) {
+		if resp.SendProgress != nil {
+			resp.SendProgress(action.InvokeProgressEvent{Message: msg})
+		}
+	}
+	res, err := runExport(ctx, c, exp, exportReporter{progress: say})
+	if err != nil {
+		resp.Diagnostics.AddError("HSS baseline export failed", err.Error())
+		return
+	}
+	if res.status == nil {
+		say(fmt.Sprintf("Export task %s was not waited for.", res.task.TaskID))
+	}
+}
