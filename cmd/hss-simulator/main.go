@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -27,6 +28,7 @@ func main() {
 	latency := flag.Duration("latency", 0, "delay every answer by this much")
 	exportPolls := flag.Int("export-polls", 1, "status reads an export task answers 'running' to before it finishes")
 	exportFinal := flag.String("export-final", "success", "how export tasks finish: success or failure")
+	statsAddr := flag.String("stats-addr", "", "also serve request and connection counts as JSON at http://ADDR/stats, and /reset?latency=D to zero them (for benchmarks; kept off the API's own address)")
 	flag.Parse()
 
 	if *exportFinal != "success" && *exportFinal != "failure" {
@@ -65,6 +67,30 @@ Configure the provider with:
 		if err := os.WriteFile(*envFile, []byte(env), 0o600); err != nil {
 			log.Fatal(err)
 		}
+	}
+
+	if *statsAddr != "" {
+		statsLn, err := net.Listen("tcp", *statsAddr)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("Stats at http://%s/stats\n", statsLn.Addr())
+		go func() {
+			_ = http.Serve(statsLn, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { //nolint:gosec // loopback benchmark helper
+				if r.URL.Path == "/reset" {
+					sim.Reset()
+					d := *latency
+					if v := r.URL.Query().Get("latency"); v != "" {
+						if parsed, err := time.ParseDuration(v); err == nil {
+							d = parsed
+						}
+					}
+					sim.SetLatency(d)
+				}
+				w.Header().Set("Content-Type", "application/json")
+				_ = json.NewEncoder(w).Encode(sim.Stats())
+			}))
+		}()
 	}
 
 	srv := &http.Server{Handler: sim, ConnState: sim.ConnState, ReadHeaderTimeout: 10 * time.Second}

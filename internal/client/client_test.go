@@ -475,3 +475,40 @@ func TestEndpointWithBasePath(t *testing.T) {
 		t.Fatalf("path %s, want %s", got, want)
 	}
 }
+
+func TestIdenticalReadsAskOnceDistinctNeverMerged(t *testing.T) {
+	sim, srv := startSim(t)
+	c := newClient(t, srv.URL, aksk)
+	ctx := context.Background()
+	for i := 0; i < 5; i++ {
+		if _, err := c.GetBaselineStatistic(ctx, client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	distinct := []struct {
+		scope client.Scope
+		q     client.BaselineStatisticQuery
+	}{
+		{client.Scope{}, client.BaselineStatisticQuery{ImageType: "local", ImageName: ptr("")}},
+		{client.Scope{EnterpriseProjectID: "0"}, client.BaselineStatisticQuery{ImageType: "local"}},
+		{client.Scope{Region: "cn-north-1"}, client.BaselineStatisticQuery{ImageType: "local"}},
+		{client.Scope{}, client.BaselineStatisticQuery{ImageType: "local", ImageName: ptr("a"), ImageVersion: ptr("b")}},
+		{client.Scope{}, client.BaselineStatisticQuery{ImageType: "local", ImageName: ptr("a&image_version=b")}},
+	}
+	for _, d := range distinct {
+		if _, err := c.GetBaselineStatistic(ctx, d.scope, d.q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := sim.Count(simulator.BaselineStatistic); n != 1+len(distinct) {
+		t.Fatalf("%d requests, want %d", n, 1+len(distinct))
+	}
+	// A failure is not kept: the next identical read asks again.
+	sim.Inject(simulator.Fault{Endpoint: simulator.SecurityReport, Status: 400})
+	if _, err := c.GetSecurityReportStatistic(ctx, client.Scope{}, "apps", client.ImageFilter{}); err == nil {
+		t.Fatal("want the injected error")
+	}
+	if n, err := c.GetSecurityReportStatistic(ctx, client.Scope{}, "apps", client.ImageFilter{}); err != nil || n != 892 {
+		t.Fatalf("got %d, %v", n, err)
+	}
+}

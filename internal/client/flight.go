@@ -2,8 +2,11 @@ package client
 
 import "sync"
 
-// group coalesces identical in-flight reads: callers asking the same
-// question while one request is under way share its answer.
+// group coalesces identical reads: callers asking the same question while
+// one request is under way share its answer, and a successful answer is kept
+// for the client's lifetime, so that one plan (one provider process, one
+// configured client) sees one consistent number per question and asks HSS
+// once. Failures are not kept.
 type group struct {
 	mu    sync.Mutex
 	calls map[string]*call
@@ -20,7 +23,12 @@ func (g *group) do(key string, fn func() (any, error)) (any, error) {
 	if c, ok := g.calls[key]; ok {
 		g.mu.Unlock()
 		<-c.done
-		return c.val, c.err
+		if c.err == nil {
+			return c.val, nil
+		}
+		// The shared attempt failed (perhaps its caller was cancelled):
+		// ask again for this caller.
+		return g.do(key, fn)
 	}
 	if g.calls == nil {
 		g.calls = map[string]*call{}
@@ -31,9 +39,11 @@ func (g *group) do(key string, fn func() (any, error)) (any, error) {
 
 	c.val, c.err = fn()
 
-	g.mu.Lock()
-	delete(g.calls, key)
-	g.mu.Unlock()
+	if c.err != nil {
+		g.mu.Lock()
+		delete(g.calls, key)
+		g.mu.Unlock()
+	}
 	close(c.done)
 	return c.val, c.err
 }

@@ -20,13 +20,13 @@ import (
 // actionHarness drives the action through the provider server, the way
 // Terraform 1.14 does, so these tests run with any Terraform.
 type actionHarness struct {
-	t      *testing.T
+	t      testing.TB
 	e      *testEnv
 	server tfprotov6.ProviderServerWithActions
 	schema *tfprotov6.GetProviderSchemaResponse
 }
 
-func newActionHarness(t *testing.T) *actionHarness {
+func newActionHarness(t testing.TB) *actionHarness {
 	t.Helper()
 	e := newTestEnv(t)
 	base, err := protoV6ProviderFactories["hss"]()

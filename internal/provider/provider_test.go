@@ -54,7 +54,7 @@ type testEnv struct {
 	srv *httptest.Server
 }
 
-func newTestEnv(t *testing.T) *testEnv {
+func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
 	sim := simulator.New(simulator.Options{})
 	srv := simulator.NewServer(sim)

@@ -214,6 +214,20 @@ func (s *Simulator) Requests() []Request {
 	return append([]Request(nil), s.requests...)
 }
 
+// Stats is what a benchmark reads: requests received and connections
+// opened since the start or the last Reset.
+type Stats struct {
+	Requests       int `json:"requests"`
+	NewConnections int `json:"new_connections"`
+}
+
+// Stats reports request and connection counts.
+func (s *Simulator) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Stats{Requests: len(s.requests), NewConnections: s.newConns}
+}
+
 // Count is how many requests an endpoint received.
 func (s *Simulator) Count(e Endpoint) int {
 	s.mu.Lock()
