@@ -22,7 +22,7 @@ import (
 type actionHarness struct {
 	t      testing.TB
 	e      *testEnv
-	server tfprotov6.ProviderServerWithActions
+	server tfprotov6.ProviderServerWithActions //nolint:staticcheck // the only interface with InvokeAction until terraform-plugin-go folds it into ProviderServer
 	schema *tfprotov6.GetProviderSchemaResponse
 }
 
@@ -33,7 +33,7 @@ func newActionHarness(t testing.TB) *actionHarness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	server, ok := base.(tfprotov6.ProviderServerWithActions)
+	server, ok := base.(tfprotov6.ProviderServerWithActions) //nolint:staticcheck // see actionHarness
 	if !ok {
 		t.Fatalf("%T serves no actions", base)
 	}

@@ -32,7 +32,7 @@ resource "hss_image_baseline_export" "shop" {
 `
 }
 
-func expectExports(t *testing.T, e *testEnv, n int) resource.TestCheckFunc {
+func expectExports(e *testEnv, n int) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		if got := e.sim.ExportsCreated(); got != n {
 			return fmt.Errorf("%d export tasks created in HSS, want %d", got, n)
@@ -64,7 +64,7 @@ func TestAccImageBaselineExportLifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("output_sha256"), knownvalue.Null()),
 					statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("wait_for_completion"), knownvalue.Bool(true)),
 				},
-				Check: expectExports(t, e, 1),
+				Check: expectExports(e, 1),
 			},
 			{
 				// Same configuration: plan, refresh and apply send no export.
@@ -72,7 +72,7 @@ func TestAccImageBaselineExportLifecycle(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				Check: expectExports(t, e, 1),
+				Check: expectExports(e, 1),
 			},
 			{
 				// Only the timeouts change: an update, no export.
@@ -80,7 +80,7 @@ func TestAccImageBaselineExportLifecycle(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(exportAddr, plancheck.ResourceActionUpdate)},
 				},
-				Check: expectExports(t, e, 1),
+				Check: expectExports(e, 1),
 			},
 			{
 				// A trigger changes: the export is replaced, exactly one more.
@@ -91,7 +91,7 @@ func TestAccImageBaselineExportLifecycle(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("task_id"), knownvalue.StringExact("export000002")),
 				},
-				Check: expectExports(t, e, 2),
+				Check: expectExports(e, 2),
 			},
 			{
 				// Any argument replaces too.
@@ -102,7 +102,7 @@ func TestAccImageBaselineExportLifecycle(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("record_total_num"), knownvalue.Int64Exact(27)),
 				},
-				Check: expectExports(t, e, 3),
+				Check: expectExports(e, 3),
 			},
 		},
 	})
@@ -121,7 +121,7 @@ resource "hss_image_baseline_export" "all" {
 ` + allFilterArguments + `
 }
 `),
-			Check: expectExports(t, e, 1),
+			Check: expectExports(e, 1),
 		}},
 	})
 	assertBody(t, e.sim.Requests(), simulator.BaselineExport, "image_id_list", allFilterBody)
@@ -204,7 +204,7 @@ func TestAccImageBaselineExportFailureTaints(t *testing.T) {
 					statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("task_id"), knownvalue.StringExact("export000002")),
 					statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("task_status"), knownvalue.StringExact("success")),
 				},
-				Check: expectExports(t, e, 2),
+				Check: expectExports(e, 2),
 			},
 		},
 	})
@@ -250,7 +250,7 @@ func TestAccImageBaselineExportNoWait(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("task_status"), knownvalue.StringExact("running")),
 				},
-				Check: expectExports(t, e, 1),
+				Check: expectExports(e, 1),
 			},
 		},
 	})
@@ -276,7 +276,7 @@ func TestAccImageBaselineExportAgedOutTaskIsKept(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("task_status"), knownvalue.StringExact("success")),
 				},
-				Check: expectExports(t, e, 1),
+				Check: expectExports(e, 1),
 			},
 		},
 	})

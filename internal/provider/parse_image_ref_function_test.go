@@ -146,3 +146,44 @@ output "hub" {
 		},
 	})
 }
+
+// FuzzParseImageRef: never panics, and a reference it accepts, written
+// back from its parts, parses to the same parts.
+func FuzzParseImageRef(f *testing.F) {
+	for _, s := range []string{"nginx", "shop/web:2.0", "swr.cn-north-4.myhuaweicloud.com/shop/web:2.0", "localhost:5000/app@" + digest,
+		"[::1]:5000/a/b/c:tag", "Shop/Web", "a//b", "x:y:z", "@sha256:", "registry:5000/app", "index.docker.io/library/nginx"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, ref string) {
+		got, err := parseImageRef(ref)
+		if err != nil {
+			return
+		}
+		s := got.registry + "/"
+		if got.namespace != nil {
+			s += *got.namespace + "/"
+		}
+		s += got.name
+		if got.version != nil {
+			s += ":" + *got.version
+		}
+		if got.digest != nil {
+			s += "@" + *got.digest
+		}
+		again, err := parseImageRef(s)
+		if err != nil {
+			t.Fatalf("%q parsed, but its parts %q do not: %v", ref, s, err)
+		}
+		if again.registry != got.registry || !strings.EqualFold(ptrString(again.namespace), ptrString(got.namespace)) ||
+			again.name != got.name || ptrString(again.version) != ptrString(got.version) || ptrString(again.digest) != ptrString(got.digest) {
+			t.Fatalf("%q and %q parse differently", ref, s)
+		}
+	})
+}
+
+func ptrString(p *string) string {
+	if p == nil {
+		return "<nil>"
+	}
+	return *p
+}

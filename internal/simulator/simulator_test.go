@@ -79,7 +79,8 @@ func TestStrictness(t *testing.T) {
 			if status != tt.status {
 				t.Fatalf("status %d, want %d: %v", status, tt.status, body)
 			}
-			if tt.code != "" && (body["error_code"] != tt.code || !strings.Contains(body["error_msg"].(string), tt.msg)) {
+			msg, _ := body["error_msg"].(string)
+			if tt.code != "" && (body["error_code"] != tt.code || !strings.Contains(msg, tt.msg)) {
 				t.Fatalf("got %v, want %s containing %q", body, tt.code, tt.msg)
 			}
 		})
