@@ -371,7 +371,8 @@ func (c *Client) wait(ctx context.Context, d time.Duration, attempt int, r *requ
 	}
 }
 
-// TransportError is a request that got no HTTP response.
+// TransportError is a request that failed below HTTP: no response, or a
+// response cut off before its body was read.
 type TransportError struct {
 	Method   string
 	Path     string
@@ -380,7 +381,7 @@ type TransportError struct {
 }
 
 func (e *TransportError) Error() string {
-	return fmt.Sprintf("%s %s: no response after %d attempt(s): %v", e.Method, e.Path, e.Attempts, e.Err)
+	return fmt.Sprintf("%s %s: failed after %d attempt(s): %v", e.Method, e.Path, e.Attempts, e.Err)
 }
 
 func (e *TransportError) Unwrap() error { return e.Err }

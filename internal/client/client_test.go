@@ -512,3 +512,14 @@ func TestIdenticalReadsAskOnceDistinctNeverMerged(t *testing.T) {
 		t.Fatalf("got %d, %v", n, err)
 	}
 }
+
+func TestResponseCutMidBody(t *testing.T) {
+	sim, srv := startSim(t)
+	sim.Inject(simulator.Fault{Status: 200, Body: `{"image_weak_pwd": 1, "pwd_pol`, DeclaredLength: 500})
+	c := newClient(t, srv.URL, aksk)
+	_, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
+	var te *client.TransportError
+	if !errors.As(err, &te) || !strings.Contains(err.Error(), "reading the response body (request id ") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -250,6 +250,7 @@ func (c *Client) readObject(ctx context.Context, r *request) (*object, error) {
 	o := &object{method: r.method, path: r.displayPath(), requestID: resp.Header.Get("X-Request-Id")}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
 	if err != nil {
+		err = fmt.Errorf("reading the response body (request id %s): %w", o.requestID, err)
 		return nil, &TransportError{Method: r.method, Path: o.path, Attempts: 1, Err: err}
 	}
 	if o.fields, err = decodeFields(body); err != nil {

@@ -68,6 +68,8 @@ func TestAccSecretsNeverLeak(t *testing.T) {
 	t.Setenv("TF_LOG_PATH_MASK", filepath.Join(dir, "%s.log"))
 	e := newTestEnv(t)
 	ds := `data "hss_image_baseline_statistic" "x" { image_type = "local" }`
+	// Plan and apply: a resource too, so create, refresh and destroy run.
+	applied := ds + "\n" + `resource "hss_image_baseline_export" "x" { export_size = 5 }`
 	provider := fmt.Sprintf("provider \"hss\" {\n  region = \"cn-north-4\"\n  project_id = %q\n  endpoint = %q\n}\n", e.sim.ProjectID(), e.srv.URL)
 	modes := map[string]map[string]string{
 		authAKSK:  {"HW_ACCESS_KEY": simulator.DefaultAccessKey, "HW_SECRET_KEY": simulator.DefaultSecretKey},
@@ -95,7 +97,7 @@ func TestAccSecretsNeverLeak(t *testing.T) {
 				ProtoV6ProviderFactories: protoV6ProviderFactories,
 				Steps: []resource.TestStep{
 					{
-						Config: provider + ds,
+						Config: provider + applied,
 						ConfigPlanChecks: resource.ConfigPlanChecks{
 							PreApply: []plancheck.PlanCheck{jsonLeakCheck{t, "plan"}},
 						},

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -94,6 +95,9 @@ type Fault struct {
 	Delay time.Duration
 	// Reset closes the connection without answering.
 	Reset bool
+	// DeclaredLength, when larger than Body, is sent as Content-Length:
+	// the connection drops mid-body.
+	DeclaredLength int
 	// AfterAction lets the request take effect (an export task is created)
 	// before the fault answers, as when a gateway times out on a slow
 	// backend that did its work.
@@ -418,6 +422,9 @@ func (f *Fault) apply(w *recorder, requestID string) bool {
 			ct = "application/json"
 		}
 		w.Header().Set("Content-Type", ct)
+		if f.DeclaredLength > 0 {
+			w.Header().Set("Content-Length", strconv.Itoa(f.DeclaredLength))
+		}
 		w.WriteHeader(f.Status)
 		_, _ = io.WriteString(w, f.Body)
 	case f.Status >= 400:

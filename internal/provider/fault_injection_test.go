@@ -1,0 +1,120 @@
+package provider
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	"github.com/cloudsec/terraform-provider-hss/internal/simulator"
+)
+
+// Faults through the real Terraform CLI: each read either succeeds after
+// bounded retries or fails with one line naming status, code and request
+// id; nothing panics.
+func TestAccFaultInjection(t *testing.T) {
+	t.Parallel()
+	ds := `data "hss_image_baseline_statistic" "x" { image_type = "local" }`
+	httpDate := func() string { return time.Now().Add(time.Second).UTC().Format(http.TimeFormat) }
+	tests := []struct {
+		name     string
+		faults   []simulator.Fault
+		wantErr  []string // empty: the read succeeds
+		requests int      // requests for the first read
+	}{
+		{"429 storm with Retry-After seconds", []simulator.Fault{{Status: 429, RetryAfter: "0", Times: 2}}, nil, 3},
+		{"429 storm with Retry-After date", []simulator.Fault{{Status: 429, RetryAfter: httpDate(), Times: 2}}, nil, 3},
+		{"429 storm past max_retries", []simulator.Fault{{Status: 429, RetryAfter: "0", Times: 10}}, []string{"HTTP 429 Too Many Requests, error_code APIGW.0308", "(request id "}, 3},
+		{"503 HTML storm", []simulator.Fault{{Status: 503, RetryAfter: "0", Times: 10, ContentType: "text/html", Body: "<html><head><title>503 Service Temporarily Unavailable</title></head><body>" + strings.Repeat("<p>nginx</p>", 200) + "</body></html>"}},
+			[]string{"HTTP 503 Service Unavailable: HTML error page: 503 Service Temporarily Unavailable (request id "}, 3},
+		{"empty 502 then success", []simulator.Fault{{Status: 502, NoBody: true, RetryAfter: "0"}}, nil, 2},
+		{"truncated JSON", []simulator.Fault{{Status: 200, Body: `{"image_weak_pwd": 1, "pwd_po`}}, []string{"cannot decode response body", "(request id "}, 1},
+		{"wrong type in a count", []simulator.Fault{{Status: 200, Body: `{"image_weak_pwd": "many", "pwd_policy": 1, "security_check": 2}`}}, []string{`cannot decode field image_weak_pwd: want a non-negative integer or numeric string, got "many"`}, 1},
+		{"count missing", []simulator.Fault{{Status: 200, Body: `{"image_weak_pwd": 1, "pwd_policy": 1}`}}, []string{"cannot decode field security_check: missing"}, 1},
+		{"reset mid-response", []simulator.Fault{{Status: 200, Body: `{"image_weak_pwd": 1`, DeclaredLength: 400}}, []string{"reading the response body (request id ", "unexpected EOF"}, 1},
+		{"connection reset before answering", []simulator.Fault{{Reset: true, Times: 2}}, nil, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newTestEnv(t)
+			for _, f := range tt.faults {
+				f.Endpoint = simulator.BaselineStatistic
+				e.sim.Inject(f)
+			}
+			step := resource.TestStep{Config: e.providerConfig(authAKSK, "max_retries = 2") + ds}
+			if tt.wantErr != nil {
+				step.ExpectError = errorLike(tt.wantErr...)
+			} else {
+				step.ConfigStateChecks = baselineChecks("x", 1, 2, 5)
+			}
+			resource.UnitTest(t, resource.TestCase{ProtoV6ProviderFactories: protoV6ProviderFactories, Steps: []resource.TestStep{step}})
+			if n := e.sim.Count(simulator.BaselineStatistic); n < tt.requests || (tt.wantErr != nil && n != tt.requests) {
+				t.Fatalf("%d requests, want %d", n, tt.requests)
+			}
+		})
+	}
+}
+
+// An export whose answer is lost after HSS created the task is an error,
+// never a second export.
+func TestAccFaultInjectionExportNotDuplicated(t *testing.T) {
+	t.Parallel()
+	for _, f := range []simulator.Fault{
+		{Status: 502, AfterAction: true},
+		{Status: 504, AfterAction: true, ContentType: "text/html", Body: "<html><title>504 Gateway Time-out</title></html>"},
+		{Reset: true, AfterAction: true},
+	} {
+		e := newTestEnv(t)
+		f.Endpoint = simulator.BaselineExport
+		e.sim.Inject(f)
+		resource.UnitTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: protoV6ProviderFactories,
+			Steps: []resource.TestStep{{
+				Config:      e.config(`resource "hss_image_baseline_export" "x" { export_size = 10 }`),
+				ExpectError: errorLike("HSS baseline export failed", "starting the export: POST"),
+			}},
+		})
+		if n, c := e.sim.ExportsCreated(), e.sim.Count(simulator.BaselineExport); n != 1 || c != 1 {
+			t.Fatalf("fault %+v: %d tasks from %d requests, want 1 from 1", f, n, c)
+		}
+	}
+}
+
+// Ctrl-C during an export: Terraform cancels the context; the wait stops
+// with an error naming the task, nothing panics, and nothing is re-sent.
+func TestExportCancelledWhileWaiting(t *testing.T) {
+	h := newActionHarness(t)
+	h.e.sim.SetExportOutcome(1000, "success")
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() {
+		for h.e.sim.Count(simulator.ExportTask) < 2 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
+	stream, err := h.server.InvokeAction(ctx, &tfprotov6.InvokeActionRequest{
+		ActionType: "hss_image_baseline_export",
+		Config:     h.config(map[string]tftypes.Value{"export_size": num(1)}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var diags []*tfprotov6.Diagnostic
+	for ev := range stream.Events {
+		if c, ok := ev.Type.(tfprotov6.CompletedInvokeActionEventType); ok {
+			diags = c.Diagnostics
+		}
+	}
+	if len(diags) != 1 || !strings.Contains(diags[0].Detail, "waiting for export task export000001: context canceled") {
+		t.Fatalf("diagnostics %+v", diags)
+	}
+	if n := h.e.sim.ExportsCreated(); n != 1 {
+		t.Fatalf("%d exports", n)
+	}
+}
