@@ -8,8 +8,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-
-	"github.com/cloudsec/terraform-provider-hss/internal/client"
 )
 
 var (
@@ -31,14 +29,10 @@ type imageBaselineStatisticModel struct {
 	ImageType           types.String `tfsdk:"image_type"`
 	EnterpriseProjectID types.String `tfsdk:"enterprise_project_id"`
 	Region              types.String `tfsdk:"region"`
-	Namespace           types.String `tfsdk:"namespace"`
-	ImageName           types.String `tfsdk:"image_name"`
-	ImageVersion        types.String `tfsdk:"image_version"`
-	InstanceID          types.String `tfsdk:"instance_id"`
-	ImageID             types.String `tfsdk:"image_id"`
 	ImageWeakPwd        types.Int64  `tfsdk:"image_weak_pwd"`
 	PwdPolicy           types.Int64  `tfsdk:"pwd_policy"`
 	SecurityCheck       types.Int64  `tfsdk:"security_check"`
+	imageSelectorModel
 }
 
 // baselineImageTypes are the image_type values of the baseline statistic.
@@ -49,43 +43,37 @@ func (d *imageBaselineStatisticDataSource) Metadata(_ context.Context, req datas
 }
 
 func (d *imageBaselineStatisticDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	text := func(maxLen int, desc string) schema.StringAttribute {
-		return schema.StringAttribute{Optional: true, Description: desc, Validators: []validator.String{stringvalidator.LengthAtMost(maxLen)}}
+	attrs := map[string]schema.Attribute{
+		"id": schema.StringAttribute{
+			Computed:    true,
+			Description: "Identifier derived from the query: the same query always has the same ID.",
+		},
+		"image_type": schema.StringAttribute{
+			Required: true,
+			Description: "Which images to count: `private_image` (private repository), `shared_image` (shared repository), `local_image` (local images), " +
+				"`instance_image` (enterprise edition repository), `registry` (every repository image) or `local` (every local image, the global view).",
+			Validators: []validator.String{stringvalidator.OneOf(baselineImageTypes...)},
+		},
+		"enterprise_project_id": enterpriseProjectIDAttribute(),
+		"region":                regionAttribute(),
+		"image_weak_pwd": schema.Int64Attribute{
+			Computed:    true,
+			Description: "Number of weak passwords found in the selected images.",
+		},
+		"pwd_policy": schema.Int64Attribute{
+			Computed:    true,
+			Description: "Number of password complexity policy findings in the selected images.",
+		},
+		"security_check": schema.Int64Attribute{
+			Computed:    true,
+			Description: "Number of configuration check (server configuration baseline) findings in the selected images.",
+		},
 	}
+	imageSelectorAttributes(attrs)
 	resp.Schema = schema.Schema{
 		Description: "Counts the baseline check findings of container images in HSS: weak passwords, password complexity policy findings and configuration check findings. " +
 			"For one repository image, set `image_type`, `namespace`, `image_name` and `image_version`; for one CI/CD image, `image_type` and `image_id`. Filters left unset select every image of the type.",
-		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:    true,
-				Description: "Identifier derived from the query: the same query always has the same ID.",
-			},
-			"image_type": schema.StringAttribute{
-				Required: true,
-				Description: "Which images to count: `private_image` (private repository), `shared_image` (shared repository), `local_image` (local images), " +
-					"`instance_image` (enterprise edition repository), `registry` (every repository image) or `local` (every local image, the global view).",
-				Validators: []validator.String{stringvalidator.OneOf(baselineImageTypes...)},
-			},
-			"enterprise_project_id": enterpriseProjectIDAttribute(),
-			"region":                regionAttribute(),
-			"namespace":             text(65535, "Organization (namespace) the images belong to."),
-			"image_name":            text(65535, "Image name, without organization or tag."),
-			"image_version":         text(65535, "Image tag."),
-			"instance_id":           text(128, "ID of the SWR enterprise edition instance; not needed for the shared edition."),
-			"image_id":              text(128, "Image ID, as HSS lists it."),
-			"image_weak_pwd": schema.Int64Attribute{
-				Computed:    true,
-				Description: "Number of weak passwords found in the selected images.",
-			},
-			"pwd_policy": schema.Int64Attribute{
-				Computed:    true,
-				Description: "Number of password complexity policy findings in the selected images.",
-			},
-			"security_check": schema.Int64Attribute{
-				Computed:    true,
-				Description: "Number of configuration check (server configuration baseline) findings in the selected images.",
-			},
-		},
+		Attributes: attrs,
 	}
 }
 
@@ -124,14 +112,7 @@ func (d *imageBaselineStatisticDataSource) Read(ctx context.Context, req datasou
 		return
 	}
 	scope := d.data.scope(m.Region, m.EnterpriseProjectID)
-	q := client.BaselineStatisticQuery{
-		ImageType:    m.ImageType.ValueString(),
-		Namespace:    stringOrNil(m.Namespace),
-		ImageName:    stringOrNil(m.ImageName),
-		ImageVersion: stringOrNil(m.ImageVersion),
-		InstanceID:   stringOrNil(m.InstanceID),
-		ImageID:      stringOrNil(m.ImageID),
-	}
+	q := m.baselineQuery(m.ImageType.ValueString())
 	stat, err := c.GetBaselineStatistic(ctx, scope, q)
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot read HSS image baseline statistic", apiErrorDetail("HSS answered", err))
@@ -140,8 +121,7 @@ func (d *imageBaselineStatisticDataSource) Read(ctx context.Context, req datasou
 
 	m.Region = types.StringValue(scope.Region)
 	m.EnterpriseProjectID = types.StringPointerValue(nonEmpty(scope.EnterpriseProjectID))
-	m.ID = types.StringValue(queryID("baseline_statistic", c.ProjectID(), scope.Region, scope.EnterpriseProjectID, q.ImageType,
-		optional(q.Namespace), optional(q.ImageName), optional(q.ImageVersion), optional(q.InstanceID), optional(q.ImageID)))
+	m.ID = types.StringValue(queryID(append([]string{"baseline_statistic", c.ProjectID(), scope.Region, scope.EnterpriseProjectID}, idParts(q)...)...))
 	m.ImageWeakPwd = types.Int64Value(stat.ImageWeakPwd)
 	m.PwdPolicy = types.Int64Value(stat.PwdPolicy)
 	m.SecurityCheck = types.Int64Value(stat.SecurityCheck)
@@ -153,12 +133,4 @@ func nonEmpty(s string) *string {
 		return nil
 	}
 	return &s
-}
-
-// optional renders an optional argument for an ID: unset and empty differ.
-func optional(s *string) string {
-	if s == nil {
-		return "\x00unset"
-	}
-	return "=" + *s
 }

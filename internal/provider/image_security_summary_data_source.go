@@ -40,14 +40,10 @@ type imageSecuritySummaryModel struct {
 	ImageType           types.String `tfsdk:"image_type"`
 	EnterpriseProjectID types.String `tfsdk:"enterprise_project_id"`
 	Region              types.String `tfsdk:"region"`
-	Namespace           types.String `tfsdk:"namespace"`
-	ImageName           types.String `tfsdk:"image_name"`
-	ImageVersion        types.String `tfsdk:"image_version"`
-	ImageID             types.String `tfsdk:"image_id"`
-	InstanceID          types.String `tfsdk:"instance_id"`
 	ReportTypes         types.Set    `tfsdk:"report_types"`
 	Baseline            types.Object `tfsdk:"baseline"`
 	ReportCounts        types.Map    `tfsdk:"report_counts"`
+	imageSelectorModel
 }
 
 // summaryImageTypes are the image types both APIs know.
@@ -64,15 +60,14 @@ func (d *imageSecuritySummaryDataSource) Metadata(_ context.Context, req datasou
 }
 
 func (d *imageSecuritySummaryDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	text := func(maxLen int, desc string) schema.StringAttribute {
-		return schema.StringAttribute{Optional: true, Description: desc, Validators: []validator.String{stringvalidator.LengthAtMost(maxLen)}}
-	}
+	attrs := map[string]schema.Attribute{}
+	imageSelectorAttributes(attrs)
 	resp.Schema = schema.Schema{
 		Description: "Every security number HSS has about one image, in one read: its baseline check counts and the record count of each security report. " +
 			"Made for `check` blocks, `postcondition`s and policies that want one object per image. The calls run concurrently (at most 4 at a time); " +
 			"if any fails, the read fails with that call's error and no number is reported. " +
 			"A selector that matches no image reads zeros, as HSS answers; spell image names as HSS lists them (see `provider::hss::parse_image_ref`).",
-		Attributes: map[string]schema.Attribute{
+		Attributes: withAttributes(attrs, map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:    true,
 				Description: "Identifier derived from the query: the same query always has the same ID.",
@@ -84,11 +79,6 @@ func (d *imageSecuritySummaryDataSource) Schema(_ context.Context, _ datasource.
 			},
 			"enterprise_project_id": enterpriseProjectIDAttribute(),
 			"region":                regionAttribute(),
-			"namespace":             text(65535, "Organization (namespace) of the image."),
-			"image_name":            text(65535, "Image name."),
-			"image_version":         text(65535, "Image tag."),
-			"image_id":              text(128, "Image ID, as HSS lists it."),
-			"instance_id":           text(128, "ID of the SWR enterprise edition instance."),
 			"report_types": schema.SetAttribute{
 				Optional:    true,
 				ElementType: types.StringType,
@@ -112,8 +102,16 @@ func (d *imageSecuritySummaryDataSource) Schema(_ context.Context, _ datasource.
 				ElementType: types.Int64Type,
 				Description: "Record count of each security report, keyed by report type (for example `report_counts[\"vulnerability\"]`).",
 			},
-		},
+		}),
 	}
+}
+
+// withAttributes adds more to attrs and returns it.
+func withAttributes(attrs, more map[string]schema.Attribute) map[string]schema.Attribute {
+	for k, v := range more {
+		attrs[k] = v
+	}
+	return attrs
 }
 
 func (d *imageSecuritySummaryDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
@@ -142,14 +140,7 @@ func (d *imageSecuritySummaryDataSource) Read(ctx context.Context, req datasourc
 
 	scope := d.data.scope(m.Region, m.EnterpriseProjectID)
 	imageType := m.ImageType.ValueString()
-	baselineQuery := client.BaselineStatisticQuery{
-		ImageType:    imageType,
-		Namespace:    stringOrNil(m.Namespace),
-		ImageName:    stringOrNil(m.ImageName),
-		ImageVersion: stringOrNil(m.ImageVersion),
-		InstanceID:   stringOrNil(m.InstanceID),
-		ImageID:      stringOrNil(m.ImageID),
-	}
+	baselineQuery := m.baselineQuery(imageType)
 	operateAll := true
 	filter := client.ImageFilter{
 		OperateAll:   &operateAll,
@@ -198,9 +189,8 @@ func (d *imageSecuritySummaryDataSource) Read(ctx context.Context, req datasourc
 	resp.Diagnostics.Append(diags...)
 	m.Region = types.StringValue(scope.Region)
 	m.EnterpriseProjectID = types.StringPointerValue(nonEmpty(scope.EnterpriseProjectID))
-	m.ID = types.StringValue(queryID(append([]string{"security_summary", c.ProjectID(), scope.Region, scope.EnterpriseProjectID, imageType,
-		optional(baselineQuery.Namespace), optional(baselineQuery.ImageName), optional(baselineQuery.ImageVersion),
-		optional(baselineQuery.InstanceID), optional(baselineQuery.ImageID)}, reportTypes...)...))
+	parts := append([]string{"security_summary", c.ProjectID(), scope.Region, scope.EnterpriseProjectID}, idParts(baselineQuery)...)
+	m.ID = types.StringValue(queryID(append(parts, reportTypes...)...))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 
