@@ -262,3 +262,38 @@ data "hss_image_baseline_statistic" "all" {
 		t.Fatalf("%d requests were made with an unknown configuration", n)
 	}
 }
+
+// Resources need no API call to plan, so an unknown provider argument does
+// not stop them: Terraform configures the provider again, with the value
+// known, before apply.
+func TestAccProviderUnknownConfigurationResource(t *testing.T) {
+	e := newTestEnv(t)
+	cfg := fmt.Sprintf(`
+resource "terraform_data" "token" {
+  input = %q
+}
+
+provider "hss" {
+  region     = "cn-north-4"
+  project_id = %q
+  endpoint   = %q
+  token      = terraform_data.token.output
+}
+
+resource "hss_image_baseline_export" "x" {
+  export_size = 3
+}
+`, simulator.DefaultToken, e.sim.ProjectID(), e.srv.URL)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: cfg,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("hss_image_baseline_export.x", tfjsonpath.New("record_total_num"), knownvalue.Int64Exact(3)),
+			},
+		}},
+	})
+	if n := e.sim.ExportsCreated(); n != 1 {
+		t.Fatalf("%d exports, want 1", n)
+	}
+}
