@@ -231,11 +231,10 @@ func TestAccProviderEnvironmentInvalid(t *testing.T) {
 	})
 }
 
-// A provider argument derived from a resource that does not exist yet is
-// unknown at plan: reads fail with a message that says so, never a zero.
-func TestAccProviderUnknownConfiguration(t *testing.T) {
-	e := newTestEnv(t)
-	cfg := fmt.Sprintf(`
+// unknownTokenConfig is body under a provider whose token comes from a
+// resource that does not exist yet, so it is unknown during plan.
+func (e *testEnv) unknownTokenConfig(body string) string {
+	return fmt.Sprintf(`
 resource "terraform_data" "token" {
   input = %q
 }
@@ -246,11 +245,18 @@ provider "hss" {
   endpoint   = %q
   token      = terraform_data.token.output
 }
+`, simulator.DefaultToken, e.sim.ProjectID(), e.srv.URL) + body
+}
 
+// A provider argument derived from a resource that does not exist yet is
+// unknown at plan: reads fail with a message that says so, never a zero.
+func TestAccProviderUnknownConfiguration(t *testing.T) {
+	e := newTestEnv(t)
+	cfg := e.unknownTokenConfig(`
 data "hss_image_baseline_statistic" "all" {
   image_type = "local"
 }
-`, simulator.DefaultToken, e.sim.ProjectID(), e.srv.URL)
+`)
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -268,22 +274,11 @@ data "hss_image_baseline_statistic" "all" {
 // known, before apply.
 func TestAccProviderUnknownConfigurationResource(t *testing.T) {
 	e := newTestEnv(t)
-	cfg := fmt.Sprintf(`
-resource "terraform_data" "token" {
-  input = %q
-}
-
-provider "hss" {
-  region     = "cn-north-4"
-  project_id = %q
-  endpoint   = %q
-  token      = terraform_data.token.output
-}
-
+	cfg := e.unknownTokenConfig(`
 resource "hss_image_baseline_export" "x" {
   export_size = 3
 }
-`, simulator.DefaultToken, e.sim.ProjectID(), e.srv.URL)
+`)
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{{
