@@ -523,3 +523,70 @@ func TestResponseCutMidBody(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// Identical reads in flight share a failure too: a failing HSS is asked once
+// (plus its retries), not once per waiting caller.
+func TestCoalescedReadsShareAFailure(t *testing.T) {
+	sim, srv := startSim(t)
+	sim.SetLatency(50 * time.Millisecond)
+	sim.Inject(simulator.Fault{Status: 403, Times: 100})
+	c := newClient(t, srv.URL, aksk)
+	var wg sync.WaitGroup
+	errs := make(chan error, 10)
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		var apiErr *client.APIError
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != 403 {
+			t.Fatalf("got %v, want the shared 403", err)
+		}
+	}
+	if n := sim.Count(simulator.BaselineStatistic); n != 1 {
+		t.Fatalf("%d requests for 10 identical reads in flight against a failing server, want 1", n)
+	}
+	// Not kept: a later read asks again.
+	if _, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"}); err == nil {
+		t.Fatal("want the injected 403 again")
+	}
+	if n := sim.Count(simulator.BaselineStatistic); n != 2 {
+		t.Fatalf("%d requests, want 2", n)
+	}
+}
+
+// A follower whose own context is alive does not inherit the leader's
+// cancellation: it asks for itself.
+func TestCoalescedReadSurvivesLeaderCancel(t *testing.T) {
+	sim, srv := startSim(t)
+	sim.SetLatency(100 * time.Millisecond)
+	c := newClient(t, srv.URL, aksk)
+	leaderCtx, cancel := context.WithCancel(context.Background())
+	leaderDone := make(chan error, 1)
+	go func() {
+		_, err := c.GetBaselineStatistic(leaderCtx, client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
+		leaderDone <- err
+	}()
+	for sim.Count(simulator.BaselineStatistic) == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	followerDone := make(chan error, 1)
+	go func() {
+		_, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
+		followerDone <- err
+	}()
+	time.Sleep(10 * time.Millisecond) // let the follower join the leader's call
+	cancel()
+	if err := <-leaderDone; !errors.Is(err, context.Canceled) {
+		t.Fatalf("leader: %v", err)
+	}
+	if err := <-followerDone; err != nil {
+		t.Fatalf("follower inherited the leader's cancellation: %v", err)
+	}
+}

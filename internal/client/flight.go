@@ -1,12 +1,17 @@
 package client
 
-import "sync"
+import (
+	"context"
+	"errors"
+	"sync"
+)
 
 // group coalesces identical reads: callers asking the same question while
 // one request is under way share its answer, and a successful answer is kept
 // for the client's lifetime, so that one plan (one provider process, one
 // configured client) sees one consistent number per question and asks HSS
-// once. Failures are not kept.
+// once. A failure is shared with the callers waiting for it, so a failing
+// HSS is asked once too, but it is not kept.
 type group struct {
 	mu    sync.Mutex
 	calls map[string]*call
@@ -23,12 +28,11 @@ func (g *group) do(key string, fn func() (any, error)) (any, error) {
 	if c, ok := g.calls[key]; ok {
 		g.mu.Unlock()
 		<-c.done
-		if c.err == nil {
-			return c.val, nil
+		if errors.Is(c.err, context.Canceled) || errors.Is(c.err, context.DeadlineExceeded) {
+			// The leader's caller went away; this caller did not.
+			return g.do(key, fn)
 		}
-		// The shared attempt failed (perhaps its caller was cancelled):
-		// ask again for this caller.
-		return g.do(key, fn)
+		return c.val, c.err
 	}
 	if g.calls == nil {
 		g.calls = map[string]*call{}
