@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -359,8 +360,9 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 }
 
 func (c *Client) wait(ctx context.Context, d time.Duration, attempt int, r *request, fields map[string]any) error {
-	fields["retry_in_ms"] = d.Milliseconds()
-	c.debug(ctx, "HSS request will be retried", fields)
+	retry := maps.Clone(fields) // the request's own record is already logged
+	retry["retry_in_ms"] = d.Milliseconds()
+	c.debug(ctx, "HSS request will be retried", retry)
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

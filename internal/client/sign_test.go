@@ -79,3 +79,28 @@ func TestSignedHeadersSkipContentTypeAndUnderscores(t *testing.T) {
 		t.Fatalf("unexpected signed headers in %s", auth)
 	}
 }
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"", 0, false},
+		{"0", 0, true},
+		{"7", 7 * time.Second, true},
+		{"-1", 0, false},
+		{"soon", 0, false},
+		{"999999999", time.Hour, true},
+		{"Sun, 22 Nov 2026 12:00:30 GMT", 30 * time.Second, true},
+		{"Sunday, 22-Nov-26 12:01:00 GMT", time.Minute, true},
+		{"Sun, 22 Nov 2026 11:00:00 GMT", 0, true},
+	}
+	for _, tt := range tests {
+		got, ok := parseRetryAfter(tt.in, now)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("parseRetryAfter(%q) = %v, %t; want %v, %t", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
