@@ -138,7 +138,7 @@ func TestAPIErrors(t *testing.T) {
 	bad := newClient(t, srv.URL, client.Credentials{AccessKey: simulator.DefaultAccessKey, SecretKey: "wrong"})
 	_, err := bad.GetBaselineStatistic(ctx, client.Scope{}, q)
 	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) || apiErr.StatusCode != 401 || apiErr.Code != "APIGW.0301" || apiErr.RequestID == "" {
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 401 || apiErr.Code != "APIGW.0301" || apiErr.RequestID != sim.Requests()[0].RequestID {
 		t.Fatalf("got %#v", err)
 	}
 	if strings.Contains(err.Error(), "wrong") {
@@ -147,7 +147,7 @@ func TestAPIErrors(t *testing.T) {
 
 	other := newClient(t, srv.URL, token, func(c *client.Config) { c.ProjectID = "another-project" })
 	_, err = other.GetBaselineStatistic(ctx, client.Scope{}, q)
-	if !errors.As(err, &apiErr) || apiErr.StatusCode != 403 || apiErr.Code != "HSS.0004" || apiErr.RequestID != sim.Requests()[1].Header.Get("X-Request-Id") && apiErr.RequestID == "" {
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 403 || apiErr.Code != "HSS.0004" || apiErr.RequestID != sim.Requests()[1].RequestID {
 		t.Fatalf("got %#v", err)
 	}
 	want := "GET /v5/another-project/image/baseline/statistic: HTTP 403 Forbidden, error_code HSS.0004: You are not authorized to access project \"another-project\". (request id " + apiErr.RequestID + ")"
@@ -588,5 +588,58 @@ func TestCoalescedReadSurvivesLeaderCancel(t *testing.T) {
 	}
 	if err := <-followerDone; err != nil {
 		t.Fatalf("follower inherited the leader's cancellation: %v", err)
+	}
+}
+
+// recordingLogger keeps the client's debug records.
+type recordingLogger struct {
+	mu      sync.Mutex
+	records []map[string]any
+}
+
+func (l *recordingLogger) Debug(_ context.Context, _ string, fields map[string]any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.records = append(l.records, fields)
+}
+
+// The wait before a retry comes from Retry-After, in both forms, capped at
+// RetryWaitMax; the jittered backoff (at least RetryWaitMin = 1ms here)
+// never yields exactly these values.
+func TestRetryAfterChoosesTheWait(t *testing.T) {
+	tests := []struct {
+		name, retryAfter string
+		wantMs           int64
+	}{
+		{"seconds", "0", 0},
+		{"seconds over the cap", "3600", 20},
+		{"date in the past", time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat), 0},
+		{"date over the cap", time.Now().Add(time.Hour).UTC().Format(http.TimeFormat), 20},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sim, srv := startSim(t)
+			sim.Inject(simulator.Fault{Status: 429, RetryAfter: tt.retryAfter})
+			log := &recordingLogger{}
+			c := newClient(t, srv.URL, aksk, func(cfg *client.Config) { cfg.Logger = log })
+			if _, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"}); err != nil {
+				t.Fatal(err)
+			}
+			var waits []any
+			for _, r := range log.records {
+				if w, ok := r["retry_in_ms"]; ok {
+					waits = append(waits, w)
+				}
+			}
+			if len(waits) != 1 || waits[0] != tt.wantMs {
+				t.Fatalf("waits %v, want [%d]", waits, tt.wantMs)
+			}
+			first := log.records[0]
+			for _, k := range []string{"method", "path", "status", "duration_ms", "attempt", "request_id"} {
+				if _, ok := first[k]; !ok {
+					t.Errorf("debug record lacks %s: %v", k, first)
+				}
+			}
+		})
 	}
 }

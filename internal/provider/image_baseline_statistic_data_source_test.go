@@ -234,20 +234,24 @@ provider "hss" {
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config:      wrongKey + ds,
-				ExpectError: errorLike("Cannot read HSS image baseline statistic", "HTTP 401 Unauthorized, error_code APIGW.0301", "The signature does not match.", "(request id "),
+				Config: wrongKey + ds,
+				// The first request the simulator answered, so its request id.
+				ExpectError: errorLike("Cannot read HSS image baseline statistic", "HTTP 401 Unauthorized, error_code APIGW.0301", "The signature does not match.",
+					"(request id "+simulator.NthRequestID(1)+")"),
 			},
 			{
-				Config:      otherProject + ds,
-				ExpectError: errorLike("HTTP 403 Forbidden, error_code HSS.0004", `not authorized to access project "another-project"`, "(request id "),
+				Config: otherProject + ds,
+				ExpectError: errorLike("HTTP 403 Forbidden, error_code HSS.0004", `not authorized to access project "another-project"`,
+					"(request id "+simulator.NthRequestID(2)+")"),
 			},
 		},
 	})
-	// The request ids in the errors are the simulator's.
+	statuses := []int{}
 	for _, r := range e.sim.Requests() {
-		if r.Status != 401 && r.Status != 403 {
-			t.Errorf("unexpected status %d", r.Status)
-		}
+		statuses = append(statuses, r.Status)
+	}
+	if fmt.Sprint(statuses) != "[401 403]" {
+		t.Fatalf("statuses %v, want [401 403]: neither error may be retried", statuses)
 	}
 }
 
@@ -256,10 +260,10 @@ func TestAccImageBaselineStatisticRetries(t *testing.T) {
 	tests := []struct {
 		name     string
 		faults   []simulator.Fault
-		requests int
+		statuses string // of the first read
 	}{
-		{"429 then success", []simulator.Fault{{Status: 429, RetryAfter: "1"}}, 2},
-		{"5xx burst then success", []simulator.Fault{{Status: 502}, {Status: 503, RetryAfter: "0"}, {Status: 504, Body: "<html><title>Gateway Timeout</title></html>", ContentType: "text/html"}}, 4},
+		{"429 then success", []simulator.Fault{{Status: 429, RetryAfter: "1"}}, "[429 200]"},
+		{"5xx burst then success", []simulator.Fault{{Status: 502}, {Status: 503, RetryAfter: "0"}, {Status: 504, Body: "<html><title>Gateway Timeout</title></html>", ContentType: "text/html"}}, "[502 503 504 200]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -276,14 +280,20 @@ func TestAccImageBaselineStatisticRetries(t *testing.T) {
 					ConfigStateChecks: baselineChecks("local", 1, 2, 5),
 				}},
 			})
-			// The first read (plan/apply) absorbs the faults; later
-			// refreshes read cleanly.
+			// The first read absorbs the faults, in order, and ends in
+			// success; every later read is clean.
 			statuses := []int{}
-			for _, r := range e.sim.Requests()[:tt.requests] {
+			for _, r := range e.sim.Requests() {
 				statuses = append(statuses, r.Status)
 			}
-			if last := statuses[len(statuses)-1]; last != 200 {
-				t.Fatalf("statuses %v: the read did not end in success", statuses)
+			n := strings.Count(tt.statuses, " ") + 1
+			if len(statuses) < n || fmt.Sprint(statuses[:n]) != tt.statuses {
+				t.Fatalf("statuses %v, want %s first", statuses, tt.statuses)
+			}
+			for _, s := range statuses[n:] {
+				if s != 200 {
+					t.Fatalf("statuses %v: a later read was not clean", statuses)
+				}
 			}
 		})
 	}

@@ -114,6 +114,8 @@ type Request struct {
 	Header   http.Header
 	Body     []byte
 	Status   int
+	// RequestID is the X-Request-Id the simulator answered with.
+	RequestID string
 }
 
 // Simulator is an http.Handler serving the HSS APIs.
@@ -306,7 +308,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := requestID(s.seq)
 	s.requests = append(s.requests, Request{
 		Endpoint: rt.endpoint, Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery,
-		Query: query, Header: r.Header.Clone(), Body: body,
+		Query: query, Header: r.Header.Clone(), Body: body, RequestID: requestID,
 	})
 	index := len(s.requests) - 1
 	latency := s.latency
@@ -472,6 +474,10 @@ func sleep(r *http.Request, d time.Duration) bool {
 		return false
 	}
 }
+
+// NthRequestID is the request id of a simulator's nth request (from 1):
+// ids are deterministic, so tests can expect them in error messages.
+func NthRequestID(n int) string { return requestID(n) }
 
 func requestID(n int) string {
 	sum := sha256.Sum256([]byte(fmt.Sprintf("hss-simulator-%d", n)))
