@@ -252,18 +252,17 @@ func (c *Client) newHTTPRequest(ctx context.Context, r *request) (*http.Request,
 	if err != nil {
 		return nil, err
 	}
-	segments := append(strings.Split(strings.TrimPrefix(u.Path, "/"), "/"), r.segments...)
-	if u.Path == "" {
-		segments = r.segments
+	segments := r.segments
+	if u.Path != "" { // an endpoint with a base path
+		segments = append(strings.Split(strings.TrimPrefix(u.Path, "/"), "/"), r.segments...)
 	}
 	query := r.query
 	if r.scope.EnterpriseProjectID != "" {
 		query = append(append([]param(nil), query...), param{"enterprise_project_id", r.scope.EnterpriseProjectID})
 	}
-	rawQuery := canonicalQuery(query)
 	u.RawPath = escapedPath(segments)
 	u.Path, _ = url.PathUnescape(u.RawPath)
-	u.RawQuery = rawQuery
+	u.RawQuery = canonicalQuery(query)
 
 	var body io.Reader
 	if r.body != nil {
@@ -273,9 +272,7 @@ func (c *Client) newHTTPRequest(ctx context.Context, r *request) (*http.Request,
 	if err != nil {
 		return nil, err
 	}
-	// The string form above round-trips through url.Parse; pin the exact
-	// escaped path and query again so the wire matches what is signed.
-	req.URL.RawPath, req.URL.RawQuery = u.RawPath, rawQuery
+	req.URL = u // the escaped path and canonical query, exactly as signed
 
 	signed := map[string]string{"Host": u.Host, "Region": region, "X-Project-Id": c.cfg.ProjectID}
 	creds := c.cfg.Credentials
@@ -285,7 +282,7 @@ func (c *Client) newHTTPRequest(ctx context.Context, r *request) (*http.Request,
 		if creds.SecurityToken != "" {
 			signed["X-Security-Token"] = creds.SecurityToken
 		}
-		signed["Authorization"] = signRequest(creds.AccessKey, creds.SecretKey, r.method, segments, rawQuery, signed, r.body, c.cfg.Now())
+		signed["Authorization"] = signRequest(creds.AccessKey, creds.SecretKey, r.method, segments, u.RawQuery, signed, r.body, c.cfg.Now())
 	}
 	for k, v := range signed {
 		if k != "Host" {
@@ -378,12 +375,15 @@ func (c *Client) wait(ctx context.Context, d time.Duration, attempt int, r *requ
 type TransportError struct {
 	Method   string
 	Path     string
-	Attempts int
+	Attempts int // attempts without a response; 0 when a response's body failed
 	Err      error
 }
 
 func (e *TransportError) Error() string {
-	return fmt.Sprintf("%s %s: failed after %d attempt(s): %v", e.Method, e.Path, e.Attempts, e.Err)
+	if e.Attempts == 0 { // the response came, its body did not
+		return fmt.Sprintf("%s %s: %v", e.Method, e.Path, e.Err)
+	}
+	return fmt.Sprintf("%s %s: no response after %d attempt(s): %v", e.Method, e.Path, e.Attempts, e.Err)
 }
 
 func (e *TransportError) Unwrap() error { return e.Err }

@@ -222,7 +222,8 @@ func (c *Client) Download(ctx context.Context, scope Scope, fileID string, w io.
 	defer resp.Body.Close()
 	n, err := io.Copy(w, resp.Body)
 	if err != nil {
-		return n, &TransportError{Method: r.method, Path: r.displayPath(), Attempts: 1, Err: err}
+		err = fmt.Errorf("reading the file after %d bytes (request id %s): %w", n, resp.Header.Get("X-Request-Id"), err)
+		return n, &TransportError{Method: r.method, Path: r.displayPath(), Err: err}
 	}
 	return n, nil
 }
@@ -251,7 +252,7 @@ func (c *Client) readObject(ctx context.Context, r *request) (*object, error) {
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
 	if err != nil {
 		err = fmt.Errorf("reading the response body (request id %s): %w", o.requestID, err)
-		return nil, &TransportError{Method: r.method, Path: o.path, Attempts: 1, Err: err}
+		return nil, &TransportError{Method: r.method, Path: o.path, Err: err}
 	}
 	if o.fields, err = decodeFields(body); err != nil {
 		return nil, &DecodeError{Method: r.method, Path: o.path, RequestID: o.requestID, Err: err}

@@ -81,7 +81,7 @@ func (a *imageBaselineExportAction) Configure(_ context.Context, req action.Conf
 }
 
 func (a *imageBaselineExportAction) ValidateConfig(ctx context.Context, req action.ValidateConfigRequest, resp *action.ValidateConfigResponse) {
-	validateExportConfig(ctx, req.Config.GetAttribute, &resp.Diagnostics)
+	validateExportConfig(ctx, req.Config, &resp.Diagnostics)
 	validateFilterRanges(ctx, req.Config, &resp.Diagnostics)
 }
 

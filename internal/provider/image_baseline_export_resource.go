@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -149,7 +150,7 @@ func (r *imageBaselineExportResource) Configure(_ context.Context, req resource.
 }
 
 func (r *imageBaselineExportResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	validateExportConfig(ctx, req.Config.GetAttribute, &resp.Diagnostics)
+	validateExportConfig(ctx, req.Config, &resp.Diagnostics)
 	validateFilterRanges(ctx, req.Config, &resp.Diagnostics)
 }
 
@@ -187,13 +188,11 @@ func (r *imageBaselineExportResource) Create(ctx context.Context, req resource.C
 		},
 		progress: func(msg string) { tflog.Info(ctx, msg) },
 	})
-	if res != nil && res.status != nil {
-		state.applyStatus(res.status)
-	}
-	if res != nil && res.outputSHA256 != "" {
-		state.OutputSHA256 = types.StringValue(res.outputSHA256)
-	}
-	if res != nil {
+	if res != nil { // the task exists: record what is known of it
+		if res.status != nil {
+			state.applyStatus(res.status)
+		}
+		state.OutputSHA256 = types.StringPointerValue(nonEmpty(res.outputSHA256))
 		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	}
 	if err != nil {
@@ -265,11 +264,11 @@ func (r *imageBaselineExportResource) Delete(_ context.Context, _ resource.Delet
 }
 
 // validateExportConfig: output_path needs the task to be waited for.
-func validateExportConfig(ctx context.Context, get func(context.Context, path.Path, any) diag.Diagnostics, diags *diag.Diagnostics) {
+func validateExportConfig(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) {
 	var wait types.Bool
 	var out types.String
-	diags.Append(get(ctx, path.Root("wait_for_completion"), &wait)...)
-	diags.Append(get(ctx, path.Root("output_path"), &out)...)
+	diags.Append(config.GetAttribute(ctx, path.Root("wait_for_completion"), &wait)...)
+	diags.Append(config.GetAttribute(ctx, path.Root("output_path"), &out)...)
 	if !out.IsNull() && !wait.IsNull() && !wait.IsUnknown() && !wait.ValueBool() {
 		diags.AddAttributeError(path.Root("output_path"), "output_path needs wait_for_completion",
 			"The file exists only once the export task has succeeded: remove output_path or set wait_for_completion = true.")

@@ -60,58 +60,50 @@ func (d *imageSecuritySummaryDataSource) Metadata(_ context.Context, req datasou
 }
 
 func (d *imageSecuritySummaryDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	attrs := map[string]schema.Attribute{}
+	attrs := map[string]schema.Attribute{
+		"id": schema.StringAttribute{
+			Computed:    true,
+			Description: "Identifier derived from the query: the same query always has the same ID.",
+		},
+		"image_type": schema.StringAttribute{
+			Required:    true,
+			Description: "Image type: `private_image`, `shared_image`, `local_image` or `instance_image` (enterprise edition).",
+			Validators:  []validator.String{stringvalidator.OneOf(summaryImageTypes...)},
+		},
+		"enterprise_project_id": enterpriseProjectIDAttribute(),
+		"region":                regionAttribute(),
+		"report_types": schema.SetAttribute{
+			Optional:    true,
+			ElementType: types.StringType,
+			Description: "Security reports to count; all of them when unset. Values: `vulnerability`, `risk-config`, `malwares`, `apps`, `files`, `sensitive-info`, `non-compliant-app`, `build-command-risks`.",
+			Validators: []validator.Set{
+				setvalidator.SizeAtLeast(1),
+				setvalidator.ValueStringsAre(stringvalidator.OneOf(securityReportTypes...)),
+			},
+		},
+		"baseline": schema.SingleNestedAttribute{
+			Computed:    true,
+			Description: "Baseline check counts of the image.",
+			Attributes: map[string]schema.Attribute{
+				"image_weak_pwd": schema.Int64Attribute{Computed: true, Description: "Weak passwords found."},
+				"pwd_policy":     schema.Int64Attribute{Computed: true, Description: "Password complexity policy findings."},
+				"security_check": schema.Int64Attribute{Computed: true, Description: "Configuration check findings."},
+			},
+		},
+		"report_counts": schema.MapAttribute{
+			Computed:    true,
+			ElementType: types.Int64Type,
+			Description: "Record count of each security report, keyed by report type (for example `report_counts[\"vulnerability\"]`).",
+		},
+	}
 	imageSelectorAttributes(attrs)
 	resp.Schema = schema.Schema{
 		Description: "Every security number HSS has about one image, in one read: its baseline check counts and the record count of each security report. " +
 			"Made for `check` blocks, `postcondition`s and policies that want one object per image. The calls run concurrently (at most 4 at a time); " +
 			"if any fails, the read fails with that call's error and no number is reported. " +
 			"A selector that matches no image reads zeros, as HSS answers; spell image names as HSS lists them (see `provider::hss::parse_image_ref`).",
-		Attributes: withAttributes(attrs, map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:    true,
-				Description: "Identifier derived from the query: the same query always has the same ID.",
-			},
-			"image_type": schema.StringAttribute{
-				Required:    true,
-				Description: "Image type: `private_image`, `shared_image`, `local_image` or `instance_image` (enterprise edition).",
-				Validators:  []validator.String{stringvalidator.OneOf(summaryImageTypes...)},
-			},
-			"enterprise_project_id": enterpriseProjectIDAttribute(),
-			"region":                regionAttribute(),
-			"report_types": schema.SetAttribute{
-				Optional:    true,
-				ElementType: types.StringType,
-				Description: "Security reports to count; all of them when unset. Values: `vulnerability`, `risk-config`, `malwares`, `apps`, `files`, `sensitive-info`, `non-compliant-app`, `build-command-risks`.",
-				Validators: []validator.Set{
-					setvalidator.SizeAtLeast(1),
-					setvalidator.ValueStringsAre(stringvalidator.OneOf(securityReportTypes...)),
-				},
-			},
-			"baseline": schema.SingleNestedAttribute{
-				Computed:    true,
-				Description: "Baseline check counts of the image.",
-				Attributes: map[string]schema.Attribute{
-					"image_weak_pwd": schema.Int64Attribute{Computed: true, Description: "Weak passwords found."},
-					"pwd_policy":     schema.Int64Attribute{Computed: true, Description: "Password complexity policy findings."},
-					"security_check": schema.Int64Attribute{Computed: true, Description: "Configuration check findings."},
-				},
-			},
-			"report_counts": schema.MapAttribute{
-				Computed:    true,
-				ElementType: types.Int64Type,
-				Description: "Record count of each security report, keyed by report type (for example `report_counts[\"vulnerability\"]`).",
-			},
-		}),
+		Attributes: attrs,
 	}
-}
-
-// withAttributes adds more to attrs and returns it.
-func withAttributes(attrs, more map[string]schema.Attribute) map[string]schema.Attribute {
-	for k, v := range more {
-		attrs[k] = v
-	}
-	return attrs
 }
 
 func (d *imageSecuritySummaryDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
