@@ -147,9 +147,7 @@ func TestImageBaselineExportActionThroughProviderServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.noErrors("plan", p.Diagnostics)
-	if n := len(h.e.sim.Requests()); n != 0 {
-		t.Fatalf("validate and plan sent %d requests", n)
-	}
+	h.e.expectNoRequests(t)
 
 	progress, diags := h.invoke(cfg)
 	h.noErrors("invoke", diags)
@@ -223,9 +221,7 @@ func TestImageBaselineExportActionValidation(t *testing.T) {
 			t.Errorf("%v: diagnostics %q, want %q", tc.set, all, tc.want)
 		}
 	}
-	if n := len(h.e.sim.Requests()); n != 0 {
-		t.Fatalf("%d requests", n)
-	}
+	h.e.expectNoRequests(t)
 }
 
 // With Terraform 1.14+, the action runs from a lifecycle.action_trigger.

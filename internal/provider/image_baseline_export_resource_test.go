@@ -306,7 +306,5 @@ func TestAccImageBaselineExportValidation(t *testing.T) {
 			},
 		},
 	})
-	if n := len(e.sim.Requests()); n != 0 {
-		t.Fatalf("%d requests reached HSS", n)
-	}
+	e.expectNoRequests(t)
 }

@@ -209,9 +209,7 @@ data "hss_image_baseline_statistic" "bad" {
 			},
 		},
 	})
-	if n := len(e.sim.Requests()); n != 0 {
-		t.Fatalf("%d requests reached HSS; invalid input must fail before any call", n)
-	}
+	e.expectNoRequests(t)
 }
 
 func TestAccImageBaselineStatisticAPIErrors(t *testing.T) {

@@ -239,7 +239,5 @@ func TestAccImageSecurityReportStatisticValidation(t *testing.T) {
 		})
 	}
 	resource.UnitTest(t, resource.TestCase{ProtoV6ProviderFactories: protoV6ProviderFactories, Steps: ts})
-	if n := len(e.sim.Requests()); n != 0 {
-		t.Fatalf("%d requests reached HSS; invalid input must fail at plan", n)
-	}
+	e.expectNoRequests(t)
 }

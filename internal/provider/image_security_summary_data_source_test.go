@@ -121,6 +121,7 @@ data "hss_image_security_summary" "x" {
 			},
 		},
 	})
+	e.expectNoRequests(t)
 }
 
 // One failing call fails the whole read with that call's error: never a

@@ -90,6 +90,15 @@ func (e *testEnv) config(body string) string {
 	return e.providerConfig(authAKSK) + body
 }
 
+// expectNoRequests: invalid input must fail at plan time, before any call
+// reaches HSS.
+func (e *testEnv) expectNoRequests(t testing.TB) {
+	t.Helper()
+	if n := len(e.sim.Requests()); n != 0 {
+		t.Fatalf("%d requests reached HSS; invalid input must fail before any call", n)
+	}
+}
+
 // errorLike matches Terraform's rendering of a diagnostic, which wraps long
 // lines: the fragments in order, any white space matching any white space.
 func errorLike(fragments ...string) *regexp.Regexp {

@@ -170,13 +170,6 @@ func (s *Simulator) ConnState(_ net.Conn, state http.ConnState) {
 	}
 }
 
-// NewConnections is how many connections clients have opened.
-func (s *Simulator) NewConnections() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.newConns
-}
-
 // ProjectID is the project the simulator serves.
 func (s *Simulator) ProjectID() string { return s.opts.ProjectID }
 
