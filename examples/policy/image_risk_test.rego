@@ -65,3 +65,22 @@ test_other_types_are_ignored if {
 	other := {"address": "data.http.x", "mode": "data", "type": "http", "values": {"image_weak_pwd": 99}}
 	count(image_risk.deny) == 0 with input as plan([other]) with data.hss.thresholds as thresholds
 }
+
+test_summary_missing_a_thresholded_report_is_denied if {
+	s := {"address": "data.hss_image_security_summary.s", "mode": "data", "type": "hss_image_security_summary", "values": {
+		"report_types": null,
+		"baseline": {"image_weak_pwd": 0, "pwd_policy": 0, "security_check": 0},
+		"report_counts": {"vulnerability": 0},
+	}}
+	denies := image_risk.deny with input as plan([s]) with data.hss.thresholds as thresholds
+	denies == {"data.hss_image_security_summary.s: report_counts[malwares] is missing; it cannot be checked"}
+}
+
+test_summary_narrowed_by_report_types_checks_what_it_has if {
+	s := {"address": "data.hss_image_security_summary.s", "mode": "data", "type": "hss_image_security_summary", "values": {
+		"report_types": ["vulnerability"],
+		"baseline": {"image_weak_pwd": 0, "pwd_policy": 0, "security_check": 0},
+		"report_counts": {"vulnerability": 0},
+	}}
+	count(image_risk.deny) == 0 with input as plan([s]) with data.hss.thresholds as thresholds
+}
