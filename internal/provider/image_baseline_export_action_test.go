@@ -42,20 +42,23 @@ func newActionHarness(t testing.TB) *actionHarness {
 		t.Fatal(err)
 	}
 	h := &actionHarness{t: t, e: e, server: server, schema: schema}
-	resp, err := server.ConfigureProvider(t.Context(), &tfprotov6.ConfigureProviderRequest{
-		TerraformVersion: "1.14.0",
-		Config: h.value(schema.Provider.Block, map[string]tftypes.Value{
-			"region":     tftypes.NewValue(tftypes.String, "cn-north-4"),
-			"project_id": tftypes.NewValue(tftypes.String, e.sim.ProjectID()),
-			"endpoint":   tftypes.NewValue(tftypes.String, e.srv.URL),
-			"token":      tftypes.NewValue(tftypes.String, simulator.DefaultToken),
-		}),
-	})
+	resp, err := server.ConfigureProvider(t.Context(), &tfprotov6.ConfigureProviderRequest{TerraformVersion: "1.14.0", Config: h.providerConfig()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.noErrors("configure", resp.Diagnostics)
 	return h
+}
+
+// providerConfig is the provider configuration that reaches the harness's
+// simulator.
+func (h *actionHarness) providerConfig() *tfprotov6.DynamicValue {
+	return h.value(h.schema.Provider.Block, map[string]tftypes.Value{
+		"region":     str("cn-north-4"),
+		"project_id": str(h.e.sim.ProjectID()),
+		"endpoint":   str(h.e.srv.URL),
+		"token":      str(simulator.DefaultToken),
+	})
 }
 
 // value builds a configuration for block: the given attributes, null for

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -44,7 +43,7 @@ func TestMain(m *testing.M) {
 }
 
 var protoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"hss": providerserver.NewProtocol6WithError(New("test")()),
+	"hss": func() (tfprotov6.ProviderServer, error) { return NewProtocol6Server("test")(), nil },
 }
 
 // testEnv is a simulator on loopback and the provider configuration that
