@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$PWD/.bench
-runs=${BENCH_RUNS:-3}
+runs=${BENCH_RUNS:-5}
 . scripts/lib.sh
 [ -x /usr/bin/time ] || { echo "bench-plan: GNU time not found at /usr/bin/time (Debian package: time)" >&2; exit 1; }
 
