@@ -5,7 +5,8 @@
 # default -parallelism=10 and at 50; plus 500 identical data sources. Each
 # row is the median of $runs plans.
 #
-# Reports wall time, requests served, new connections, and the provider
+# Reports the size of the release build of the provider binary, then per
+# row wall time, requests served, new connections, and the provider
 # processes' peak RSS and CPU time. Those come from the kernel's own
 # accounting of each provider process (GNU time wraps the binary Terraform
 # starts), not from sampling /proc: a sampler misses what a process spends
@@ -68,6 +69,10 @@ plan() {
 
 # median COLUMN: the median of that column of stdin's lines.
 median() { sort -n -k"$1","$1" | awk -v c="$1" '{ v[NR] = $c } END { print v[int((NR + 1) / 2)] }'; }
+
+go build -trimpath -ldflags "-s -w" -o "$work/release-binary" .
+echo "release binary (-trimpath -ldflags \"-s -w\"): $(stat -c %s "$work/release-binary") bytes"
+echo
 
 declare -A startup # latency -> provider CPU ms of the 1-data-source plan
 
