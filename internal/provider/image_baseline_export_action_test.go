@@ -28,11 +28,17 @@ type actionHarness struct {
 
 func newActionHarness(t testing.TB) *actionHarness {
 	t.Helper()
-	e := newTestEnv(t)
 	base, err := protoV6ProviderFactories["hss"]()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newHarnessFor(t, base)
+}
+
+// newHarnessFor configures base against a new simulator.
+func newHarnessFor(t testing.TB, base tfprotov6.ProviderServer) *actionHarness {
+	t.Helper()
+	e := newTestEnv(t)
 	server, ok := base.(tfprotov6.ProviderServerWithActions) //nolint:staticcheck // see actionHarness
 	if !ok {
 		t.Fatalf("%T serves no actions", base)
