@@ -6,23 +6,23 @@ import (
 	"testing"
 )
 
-// unsetenv removes name for the rest of the test and restores it after.
-func unsetenv(t *testing.T, name string) {
+// unsetenv removes names for the rest of the test and restores them after.
+func unsetenv(t *testing.T, names ...string) {
 	t.Helper()
-	t.Setenv(name, "") // registers the restore
-	if err := os.Unsetenv(name); err != nil {
-		t.Fatal(err)
+	for _, name := range names {
+		t.Setenv(name, "") // registers the restore
+		if err := os.Unsetenv(name); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
 func TestQuietWhenUnobserved(t *testing.T) {
 	sinks := []string{"TF_LOG_PROVIDER", "TF_LOG_SDK", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_SDK_PROTO"}
+	all := append([]string{"TF_LOG"}, sinks...)
 
 	t.Run("no Terraform logging: every sink off", func(t *testing.T) {
-		unsetenv(t, "TF_LOG")
-		for _, name := range sinks {
-			unsetenv(t, name)
-		}
+		unsetenv(t, all...)
 		quietWhenUnobserved()
 		for _, name := range sinks {
 			if got := os.Getenv(name); got != "OFF" {
@@ -32,10 +32,7 @@ func TestQuietWhenUnobserved(t *testing.T) {
 	})
 
 	t.Run("an explicit level is kept", func(t *testing.T) {
-		unsetenv(t, "TF_LOG")
-		for _, name := range sinks {
-			unsetenv(t, name)
-		}
+		unsetenv(t, all...)
 		t.Setenv("TF_LOG_SDK_FRAMEWORK", "DEBUG")
 		quietWhenUnobserved()
 		if got := os.Getenv("TF_LOG_SDK_FRAMEWORK"); got != "DEBUG" {
@@ -48,12 +45,10 @@ func TestQuietWhenUnobserved(t *testing.T) {
 
 	for _, observer := range []string{"TF_LOG", "TF_LOG_PROVIDER"} {
 		t.Run(observer+" set: nothing changes", func(t *testing.T) {
-			for _, name := range append([]string{"TF_LOG"}, sinks...) {
-				unsetenv(t, name)
-			}
+			unsetenv(t, all...)
 			t.Setenv(observer, "TRACE")
 			quietWhenUnobserved()
-			for _, name := range append([]string{"TF_LOG"}, sinks...) {
+			for _, name := range all {
 				want, wantSet := "", false
 				if name == observer {
 					want, wantSet = "TRACE", true
