@@ -22,9 +22,12 @@ setup_provider_and_simulator -stats-addr 127.0.0.1:0
 for _ in $(seq 50); do grep -q '^Stats at' "$work/simulator.log" && break; sleep 0.1; done
 stats=$(sed -n 's/^Stats at \(.*\)\/stats$/\1/p' "$work/simulator.log")
 
-# Terraform runs the wrapper; each provider process appends "user-s sys-s
-# peak-RSS-kB" to $work/rusage when it exits.
-mv "$work/bin/terraform-provider-hss" "$work/bin/provider"
+# Terraform runs the release build, as users get it, through a wrapper: each
+# provider process appends "user-s sys-s peak-RSS-kB" to $work/rusage when
+# it exits.
+go build -trimpath -ldflags "-s -w" -o "$work/bin/provider" .
+echo "release binary (-trimpath -ldflags \"-s -w\"): $(stat -c %s "$work/bin/provider") bytes"
+echo
 cat >"$work/bin/terraform-provider-hss" <<SH
 #!/bin/sh
 exec /usr/bin/time -a -o "$work/rusage" -f "%U %S %M" "$work/bin/provider" "\$@"
@@ -69,10 +72,6 @@ plan() {
 
 # median COLUMN: the median of that column of stdin's lines.
 median() { sort -n -k"$1","$1" | awk -v c="$1" '{ v[NR] = $c } END { print v[int((NR + 1) / 2)] }'; }
-
-go build -trimpath -ldflags "-s -w" -o "$work/release-binary" .
-echo "release binary (-trimpath -ldflags \"-s -w\"): $(stat -c %s "$work/release-binary") bytes"
-echo
 
 declare -A startup # latency -> provider CPU ms of the 1-data-source plan
 
