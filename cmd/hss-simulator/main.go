@@ -26,6 +26,7 @@ func main() {
 	envFile := flag.String("env-file", "", "also write the provider's HW_* environment variables, as shell exports, to this file")
 	stringCounts := flag.Bool("string-counts", false, "send counts as JSON strings, as the vendor's examples do")
 	latency := flag.Duration("latency", 0, "delay every answer by this much")
+	quota := flag.Int("quota", 0, "requests per second per project, as the API gateway's flow control; over it, 429 APIGW.0308 with Retry-After (0: no limit)")
 	exportPolls := flag.Int("export-polls", 1, "status reads an export task answers 'running' to before it finishes")
 	exportFinal := flag.String("export-final", "success", "how export tasks finish: success or failure")
 	statsAddr := flag.String("stats-addr", "", "also serve request and connection counts as JSON at http://ADDR/stats, and /reset?latency=D to zero them (for benchmarks; kept off the API's own address)")
@@ -37,6 +38,7 @@ func main() {
 	sim := simulator.New(simulator.Options{})
 	sim.SetStringCounts(*stringCounts)
 	sim.SetLatency(*latency)
+	sim.SetQuota(*quota)
 	sim.SetExportOutcome(*exportPolls, *exportFinal)
 
 	ln, err := net.Listen("tcp", *addr)

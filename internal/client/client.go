@@ -70,12 +70,21 @@ type Config struct {
 	Credentials Credentials
 	// MaxRetries is how many times a retryable failure is retried.
 	MaxRetries int
+	// RequestTimeout bounds each HTTP attempt, from sending the request to
+	// reading the whole answer (default DefaultRequestTimeout).
+	RequestTimeout time.Duration
+	// ReadTimeout bounds each read-only call as a whole: every attempt, the
+	// waits between them and the wait for the rate limit (default
+	// DefaultReadTimeout).
+	ReadTimeout time.Duration
 	// HTTPClient defaults to one built on NewTransport(TransportOptions{}).
+	// Its own Timeout should be 0: RequestTimeout bounds each attempt.
 	HTTPClient *http.Client
 	UserAgent  string
 	Logger     Logger
 	// RetryWaitMin and RetryWaitMax bound the backoff between attempts
-	// (defaults 500ms and 30s); Retry-After is honoured up to RetryWaitMax.
+	// (defaults 500ms and 30s); Retry-After is honoured up to RetryWaitMax,
+	// plus up to half of it again as jitter.
 	RetryWaitMin time.Duration
 	RetryWaitMax time.Duration
 	// Now is the clock used for X-Sdk-Date; defaults to time.Now.
@@ -87,13 +96,18 @@ type Client struct {
 	cfg      Config
 	endpoint *url.URL // nil when derived from the region
 	http     *http.Client
-	flight   group
+	answers  answerMemo
+	// limiter and breaker are shared by every request of the client, and
+	// the provider makes one client per process.
+	limiter *limiter
+	breaker breaker
 }
 
 // Defaults.
 const (
 	DefaultMaxRetries     = 5
-	DefaultRequestTimeout = 60 * time.Second
+	DefaultRequestTimeout = 30 * time.Second
+	DefaultReadTimeout    = 2 * time.Minute
 	defaultRetryWaitMin   = 500 * time.Millisecond
 	defaultRetryWaitMax   = 30 * time.Second
 )
@@ -112,11 +126,19 @@ func New(cfg Config) (*Client, error) {
 	if cfg.MaxRetries < 0 {
 		return nil, fmt.Errorf("max retries must be at least 0, got %d", cfg.MaxRetries)
 	}
+	if cfg.RequestTimeout < 0 || cfg.ReadTimeout < 0 {
+		return nil, errors.New("timeouts must be positive")
+	}
 	c := &Client{cfg: cfg, http: cfg.HTTPClient}
 	if cfg.Endpoint != "" {
 		u, err := parseEndpoint(cfg.Endpoint)
 		if err != nil {
 			return nil, err
+		}
+		if strings.HasSuffix(strings.ToLower(u.Path), "/v5") {
+			base := *u
+			base.Path = u.Path[:len(u.Path)-len("/v5")]
+			return nil, fmt.Errorf("endpoint %q ends in /v5, the API version the provider puts in front of every path (requests would go to %s/v5/...); use %q", cfg.Endpoint, u.Path, base.String())
 		}
 		c.endpoint = u
 	}
@@ -125,7 +147,13 @@ func New(cfg Config) (*Client, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.http = &http.Client{Transport: t, Timeout: DefaultRequestTimeout}
+		c.http = &http.Client{Transport: t}
+	}
+	if c.cfg.RequestTimeout == 0 {
+		c.cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.cfg.ReadTimeout == 0 {
+		c.cfg.ReadTimeout = DefaultReadTimeout
 	}
 	if c.cfg.RetryWaitMin <= 0 {
 		c.cfg.RetryWaitMin = defaultRetryWaitMin
@@ -136,6 +164,9 @@ func New(cfg Config) (*Client, error) {
 	if c.cfg.Now == nil {
 		c.cfg.Now = time.Now
 	}
+	c.limiter = newLimiter(time.Now)
+	c.breaker.now = time.Now
+	c.breaker.probeEvery = min(breakerProbeEvery, c.cfg.RetryWaitMax)
 	return c, nil
 }
 
@@ -205,18 +236,6 @@ type Scope struct {
 	EnterpriseProjectID string
 }
 
-// retryMode says which failures a request may be retried after.
-type retryMode int
-
-const (
-	// retrySafe: the request only reads, so any failure before a response,
-	// 429, 502, 503 and 504 are retried.
-	retrySafe retryMode = iota
-	// retryUnsent: the request creates something, so only failures where the
-	// server cannot have acted (429, connection refused, DNS) are retried.
-	retryUnsent
-)
-
 type request struct {
 	method   string
 	segments []string // path after the base, decoded; project id included
@@ -230,15 +249,38 @@ func (c *Client) projectPath(segments ...string) []string {
 	return append([]string{"v5", c.cfg.ProjectID}, segments...)
 }
 
-// displayPath is the path as errors and logs show it.
-func (r *request) displayPath() string { return escapedPath(r.segments) }
+// path is the path a request is sent to, as errors and logs show it: an
+// endpoint's base path included.
+func (c *Client) path(r *request) string {
+	if c.endpoint != nil {
+		return c.endpoint.Path + escapedPath(r.segments)
+	}
+	return escapedPath(r.segments)
+}
 
 func (c *Client) baseURL(region string) (*url.URL, error) {
 	if c.endpoint != nil {
 		u := *c.endpoint
 		return &u, nil
 	}
+	if !validRegion(region) {
+		return nil, fmt.Errorf("region %q is not a region id such as cn-north-4", region)
+	}
 	return parseEndpoint(DefaultEndpoint(region))
+}
+
+// validRegion: lower-case letters, digits and inner hyphens, so that a
+// region can never change the host a default endpoint names.
+func validRegion(region string) bool {
+	if region == "" || region[0] == '-' || region[len(region)-1] == '-' {
+		return false
+	}
+	for _, r := range region {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 // newHTTPRequest builds and signs one attempt. Signing again on every
@@ -285,9 +327,14 @@ func (c *Client) newHTTPRequest(ctx context.Context, r *request) (*http.Request,
 		signed["Authorization"] = signRequest(creds.AccessKey, creds.SecretKey, r.method, segments, u.RawQuery, signed, r.body, c.cfg.Now())
 	}
 	for k, v := range signed {
-		if k != "Host" {
-			req.Header.Set(k, v)
+		if k == "Host" {
+			continue
 		}
+		if !validHeaderValue(v) {
+			// Values are not printed: some are credentials.
+			return nil, fmt.Errorf("not sent: the %s header would hold a control character or leading or trailing white space; check the provider's and the data source's arguments", k)
+		}
+		req.Header.Set(k, v)
 	}
 	if r.body != nil {
 		req.Header.Set("Content-Type", "application/json;charset=UTF-8")
@@ -305,58 +352,118 @@ func (c *Client) debug(ctx context.Context, msg string, fields map[string]any) {
 	}
 }
 
+// validHeaderValue: no control characters, no white space at either end.
+func validHeaderValue(v string) bool {
+	if strings.TrimSpace(v) != v {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < 0x20 || v[i] == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
 // do sends r, retrying as its retry mode allows, and returns a 2xx response
 // whose body the caller must close. Every other outcome is an error:
-// *APIError for HTTP errors, the transport or context error otherwise.
+// *APIError when HSS (or its gateway) answered with an error,
+// *TransportError when it did not answer, *UnreachableError when earlier
+// requests found it unreachable, the context's error otherwise.
+//
+// Each attempt waits for the client's rate limit, then gets RequestTimeout;
+// a read as a whole gets ReadTimeout.
 func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
+	path := c.path(r)
+	opCtx, cancelOp := ctx, context.CancelFunc(func() {})
+	if r.retry == retryRead {
+		opCtx, cancelOp = context.WithTimeoutCause(ctx, c.cfg.ReadTimeout, &TimeoutError{Bound: boundRead, After: c.cfg.ReadTimeout})
+	}
 	for attempt := 1; ; attempt++ {
-		req, err := c.newHTTPRequest(ctx, r)
-		if err != nil {
-			return nil, err
+		if err := c.limiter.wait(opCtx); err != nil {
+			cancelOp()
+			return nil, fmt.Errorf("%s %s: not sent: %w", r.method, path, err)
 		}
-		start := time.Now()
+		if ok, failures, last := c.breaker.allow(); !ok {
+			cancelOp()
+			return nil, &UnreachableError{Method: r.method, Path: path, Failures: failures, Last: last}
+		}
+		attemptCtx, cancelAttempt := context.WithTimeoutCause(opCtx, c.cfg.RequestTimeout, &TimeoutError{Bound: boundRequest, After: c.cfg.RequestTimeout})
+		req, err := c.newHTTPRequest(attemptCtx, r)
+		if err != nil {
+			cancelAttempt()
+			cancelOp()
+			c.breaker.abandoned()
+			return nil, fmt.Errorf("%s %s: %w", r.method, path, err)
+		}
+		sentAt := time.Now()
 		resp, err := c.http.Do(req)
 		fields := map[string]any{
-			"method":  r.method,
-			"path":    r.displayPath(),
-			"attempt": attempt,
+			"method":      r.method,
+			"path":        path,
+			"attempt":     attempt,
+			"duration_ms": time.Since(sentAt).Milliseconds(),
 		}
 		if err != nil {
-			fields["duration_ms"] = time.Since(start).Milliseconds()
-			fields["error"] = err.Error()
-			c.debug(ctx, "HSS request failed", fields)
-			if ctx.Err() != nil || attempt > c.cfg.MaxRetries || !retryableTransportError(err, r.retry) {
-				return nil, &TransportError{Method: r.method, Path: r.displayPath(), Attempts: attempt, Err: err}
+			cancelAttempt()
+			if ctx.Err() != nil { // the caller went away
+				cancelOp()
+				c.breaker.abandoned()
+				return nil, &TransportError{Method: r.method, Path: path, Attempts: attempt, Err: err}
 			}
-			if werr := c.wait(ctx, c.backoff(attempt), attempt, r, fields); werr != nil {
-				return nil, werr
+			var timeout *TimeoutError
+			if errors.As(context.Cause(attemptCtx), &timeout) {
+				err = timeout // clearer than the transport's "context deadline exceeded"
+			}
+			fields["error"] = err.Error()
+			c.debug(ctx, "HSS request got no answer", fields)
+			c.breaker.noAnswer(err)
+			te := &TransportError{Method: r.method, Path: path, Attempts: attempt, Err: err}
+			if attempt > c.cfg.MaxRetries || !retryableTransportError(err, r.retry) || timeout != nil && timeout.Bound == boundRead {
+				cancelOp()
+				return nil, te
+			}
+			if werr := c.pause(opCtx, c.backoff(attempt), fields); werr != nil {
+				cancelOp()
+				te.Err = fmt.Errorf("%w; not retried: %w", err, werr)
+				return nil, te
 			}
 			continue
 		}
+		c.breaker.answered()
 		fields["status"] = resp.StatusCode
-		fields["duration_ms"] = time.Since(start).Milliseconds()
 		fields["request_id"] = resp.Header.Get("X-Request-Id")
 		c.debug(ctx, "HSS request", fields)
+		if resp.StatusCode == http.StatusTooManyRequests {
+			c.limiter.throttled(sentAt)
+		} else {
+			c.limiter.succeeded()
+		}
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: func() { cancelAttempt(); cancelOp() }}
 			return resp, nil
 		}
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		resp.Body.Close()
-		apiErr := newAPIError(resp, body, r.method, r.displayPath())
+		cancelAttempt()
+		apiErr := newAPIError(resp, body, r.method, path)
 		if attempt > c.cfg.MaxRetries || !retryableStatus(resp.StatusCode, r.retry) {
+			cancelOp()
 			return nil, apiErr
 		}
 		delay := c.backoff(attempt)
 		if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
-			delay = min(ra, c.cfg.RetryWaitMax)
+			delay = c.afterRetryAfter(ra)
 		}
-		if werr := c.wait(ctx, delay, attempt, r, fields); werr != nil {
-			return nil, fmt.Errorf("%w; waiting to retry: %w", apiErr, werr)
+		if werr := c.pause(opCtx, delay, fields); werr != nil {
+			cancelOp()
+			return nil, fmt.Errorf("%w; not retried: %w", apiErr, werr)
 		}
 	}
 }
 
-func (c *Client) wait(ctx context.Context, d time.Duration, attempt int, r *request, fields map[string]any) error {
+// pause waits d before the next attempt, or until ctx ends.
+func (c *Client) pause(ctx context.Context, d time.Duration, fields map[string]any) error {
 	retry := maps.Clone(fields) // the request's own record is already logged
 	retry["retry_in_ms"] = d.Milliseconds()
 	c.debug(ctx, "HSS request will be retried", retry)
@@ -364,26 +471,20 @@ func (c *Client) wait(ctx context.Context, d time.Duration, attempt int, r *requ
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		return &TransportError{Method: r.method, Path: r.displayPath(), Attempts: attempt, Err: ctx.Err()}
+		return context.Cause(ctx)
 	case <-t.C:
 		return nil
 	}
 }
 
-// TransportError is a request that failed below HTTP: no response, or a
-// response cut off before its body was read.
-type TransportError struct {
-	Method   string
-	Path     string
-	Attempts int // attempts without a response; 0 when a response's body failed
-	Err      error
+// cancelOnClose ends a request's contexts when its body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel func()
 }
 
-func (e *TransportError) Error() string {
-	if e.Attempts == 0 { // the response came, its body did not
-		return fmt.Sprintf("%s %s: %v", e.Method, e.Path, e.Err)
-	}
-	return fmt.Sprintf("%s %s: no response after %d attempt(s): %v", e.Method, e.Path, e.Attempts, e.Err)
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
-
-func (e *TransportError) Unwrap() error { return e.Err }

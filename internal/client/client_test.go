@@ -3,10 +3,13 @@ package client_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -181,6 +184,7 @@ func TestRetries(t *testing.T) {
 		{"502 burst", simulator.Fault{Status: 502, Times: 2}, 3},
 		{"503 HTML", simulator.Fault{Status: 503, Body: "<html><title>Service Unavailable</title></html>", ContentType: "text/html"}, 2},
 		{"504 empty", simulator.Fault{Status: 504, NoBody: true}, 2},
+		{"500 once", simulator.Fault{Status: 500}, 2},
 		{"connection reset", simulator.Fault{Reset: true, Times: 2}, 3},
 	}
 	for _, tt := range tests {
@@ -213,14 +217,61 @@ func TestRetriesAreBounded(t *testing.T) {
 	}
 }
 
-func TestNoRetryOn500Or4xx(t *testing.T) {
-	for _, status := range []int{400, 401, 403, 404, 500} {
+func TestNoRetryOn4xx(t *testing.T) {
+	for _, status := range []int{400, 401, 403, 404} {
 		sim, srv := startSim(t)
 		sim.Inject(simulator.Fault{Status: status})
 		c := newClient(t, srv.URL, aksk)
 		_, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
 		if err == nil || sim.Count(simulator.BaselineStatistic) != 1 {
 			t.Fatalf("status %d: err %v after %d requests, want an error after 1", status, err, sim.Count(simulator.BaselineStatistic))
+		}
+	}
+}
+
+// Every read is retried after a 500: the two statistics, a task's status
+// and a download.
+func TestReadsRetried500(t *testing.T) {
+	sim, srv := startSim(t)
+	sim.SetExportOutcome(0, "success")
+	c := newClient(t, srv.URL, aksk)
+	ctx := context.Background()
+	task, err := c.ExportBaseline(ctx, client.Scope{}, 1, client.ImageFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fileID string
+	reads := []struct {
+		endpoint simulator.Endpoint
+		read     func() error
+	}{
+		{simulator.BaselineStatistic, func() error {
+			_, err := c.GetBaselineStatistic(ctx, client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
+			return err
+		}},
+		{simulator.SecurityReport, func() error {
+			_, err := c.GetSecurityReportStatistic(ctx, client.Scope{}, "apps", client.ImageFilter{})
+			return err
+		}},
+		{simulator.ExportTask, func() error {
+			st, err := c.GetExportTask(ctx, client.Scope{}, task.TaskID)
+			if err == nil {
+				fileID = st.FileID
+			}
+			return err
+		}},
+		{simulator.Download, func() error {
+			_, err := c.Download(ctx, client.Scope{}, fileID, io.Discard)
+			return err
+		}},
+	}
+	for _, r := range reads {
+		sim.Inject(simulator.Fault{Endpoint: r.endpoint, Status: 500})
+		if err := r.read(); err != nil {
+			t.Fatalf("%s: %v", r.endpoint, err)
+		}
+		if n := sim.Count(r.endpoint); n != 2 {
+			t.Fatalf("%s: %d requests, want the 500 and its retry", r.endpoint, n)
 		}
 	}
 }
@@ -235,6 +286,7 @@ func TestExportIsRetriedOnlyWhenNothingHappened(t *testing.T) {
 		{"429 is retried", simulator.Fault{Status: 429, RetryAfter: "0"}, false, 2},
 		{"502 after the task was created is not", simulator.Fault{Status: 502, AfterAction: true}, true, 1},
 		{"503 is not", simulator.Fault{Status: 503}, true, 1},
+		{"500 is not", simulator.Fault{Status: 500}, true, 1},
 		{"reset after the task was created is not", simulator.Fault{Reset: true, AfterAction: true}, true, 1},
 	}
 	for _, tt := range tests {
@@ -261,15 +313,20 @@ func TestExportIsRetriedOnlyWhenNothingHappened(t *testing.T) {
 	}
 }
 
+// A refused connection is retried even for an export (HSS cannot have seen
+// it), until the breaker finds HSS unreachable.
 func TestExportRetriedOnConnectionRefused(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close() // nothing listens there now
 	c := newClient(t, url, aksk)
 	_, err := c.ExportBaseline(context.Background(), client.Scope{}, 1, client.ImageFilter{})
-	var te *client.TransportError
-	if !errors.As(err, &te) || te.Attempts != 4 {
-		t.Fatalf("got %v, want a transport error after 4 attempts", err)
+	var ue *client.UnreachableError
+	if !errors.As(err, &ue) || ue.Failures != 3 || !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("got %v, want HSS unreachable after 3 refused attempts", err)
+	}
+	if !strings.Contains(err.Error(), "not sent: HSS is unreachable: 3 requests in a row got no answer, the last: ") {
+		t.Fatalf("error text: %v", err)
 	}
 }
 
@@ -295,11 +352,11 @@ func TestStallPastTimeoutFails(t *testing.T) {
 	sim.Inject(simulator.Fault{Delay: 2 * time.Second, Times: 10})
 	c := newClient(t, srv.URL, aksk, func(cfg *client.Config) {
 		cfg.MaxRetries = 1
-		cfg.HTTPClient = &http.Client{Timeout: 50 * time.Millisecond}
+		cfg.RequestTimeout = 50 * time.Millisecond
 	})
 	_, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
 	var te *client.TransportError
-	if !errors.As(err, &te) || te.Attempts != 2 {
+	if !errors.As(err, &te) || te.Attempts != 2 || !strings.HasSuffix(err.Error(), "no response after 2 attempt(s): no response within the request timeout of 50ms") {
 		t.Fatalf("got %v, want a transport error after 2 attempts", err)
 	}
 }
@@ -604,17 +661,17 @@ func (l *recordingLogger) Debug(_ context.Context, _ string, fields map[string]a
 }
 
 // The wait before a retry comes from Retry-After, in both forms, capped at
-// RetryWaitMax; the jittered backoff (at least RetryWaitMin = 1ms here)
-// never yields exactly these values.
+// RetryWaitMax (20ms here), plus jitter of up to half of it (at least up to
+// RetryWaitMin, 1ms here).
 func TestRetryAfterChoosesTheWait(t *testing.T) {
 	tests := []struct {
 		name, retryAfter string
-		wantMs           int64
+		minMs, maxMs     int64
 	}{
-		{"seconds", "0", 0},
-		{"seconds over the cap", "3600", 20},
-		{"date in the past", time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat), 0},
-		{"date over the cap", time.Now().Add(time.Hour).UTC().Format(http.TimeFormat), 20},
+		{"seconds", "0", 0, 1},
+		{"seconds over the cap", "3600", 20, 30},
+		{"date in the past", time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat), 0, 1},
+		{"date over the cap", time.Now().Add(time.Hour).UTC().Format(http.TimeFormat), 20, 30},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -631,8 +688,11 @@ func TestRetryAfterChoosesTheWait(t *testing.T) {
 					waits = append(waits, w)
 				}
 			}
-			if len(waits) != 1 || waits[0] != tt.wantMs {
-				t.Fatalf("waits %v, want [%d]", waits, tt.wantMs)
+			if len(waits) != 1 {
+				t.Fatalf("waits %v, want one", waits)
+			}
+			if w, ok := waits[0].(int64); !ok || w < tt.minMs || w > tt.maxMs {
+				t.Fatalf("waits %v, want one in [%d, %d] ms", waits, tt.minMs, tt.maxMs)
 			}
 			first := log.records[0]
 			for _, k := range []string{"method", "path", "status", "duration_ms", "attempt", "request_id"} {
@@ -641,5 +701,143 @@ func TestRetryAfterChoosesTheWait(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A 2xx answer that carries an HSS error object fails with its error_msg,
+// not as a decode error, and is not kept.
+func TestSuccessStatusWithErrorObject(t *testing.T) {
+	sim, srv := startSim(t)
+	sim.Inject(simulator.Fault{Endpoint: simulator.BaselineStatistic, Status: 200, Body: `{"error_code":"HSS.1077","error_msg":"The image does not exist."}`})
+	c := newClient(t, srv.URL, aksk)
+	_, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || apiErr.Code != "HSS.1077" || apiErr.Message != "The image does not exist." || apiErr.RequestID != sim.Requests()[0].RequestID {
+		t.Fatalf("got %v, want the error object's code and message", err)
+	}
+	if _, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"}); err != nil {
+		t.Fatalf("the failure was kept: %v", err)
+	}
+}
+
+// Errors show the path actually requested, an endpoint's base path
+// included; an endpoint ending in /v5 is refused with the fix.
+func TestErrorsShowTheRequestedPath(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(404)
+		_, _ = w.Write([]byte(`{"error_code":"APIGW.0101","error_msg":"not found"}`))
+	}))
+	defer srv.Close()
+	c := newClient(t, srv.URL+"/hss-proxy", token)
+	_, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
+	if want := "GET /hss-proxy/v5/" + simulator.DefaultProjectID + "/image/baseline/statistic: HTTP 404"; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("got %v, want it to start with %q", err, want)
+	}
+
+	_, err = client.New(client.Config{Endpoint: srv.URL + "/v5/", Region: "cn-north-4", ProjectID: "p", Credentials: token})
+	if want := `ends in /v5, the API version the provider puts in front of every path (requests would go to /v5/v5/...); use "` + srv.URL + `"`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v, want %q", err, want)
+	}
+}
+
+// A header value with a control character is never sent, nor retried.
+func TestInvalidHeaderIsNotSent(t *testing.T) {
+	sim, srv := startSim(t)
+	c := newClient(t, srv.URL, token)
+	_, err := c.GetBaselineStatistic(context.Background(), client.Scope{Region: "cn-north-4\r\n"}, client.BaselineStatisticQuery{ImageType: "local"})
+	if err == nil || !strings.Contains(err.Error(), "not sent: the Region header would hold a control character") {
+		t.Fatalf("got %v", err)
+	}
+	var te *client.TransportError
+	if errors.As(err, &te) || len(sim.Requests()) != 0 {
+		t.Fatalf("%d requests; %v must not read as a request HSS did not answer", len(sim.Requests()), err)
+	}
+	// Without an endpoint, the region names the host: only a region id may.
+	c = newClient(t, "", token)
+	if _, err := c.GetBaselineStatistic(context.Background(), client.Scope{Region: "x@127.0.0.1:1/"}, client.BaselineStatisticQuery{ImageType: "local"}); err == nil || !strings.Contains(err.Error(), `region "x@127.0.0.1:1/" is not a region id`) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// ReadTimeout bounds a read as a whole, however many retries are left.
+func TestReadTimeoutBoundsRetries(t *testing.T) {
+	sim, srv := startSim(t)
+	sim.Inject(simulator.Fault{Endpoint: simulator.BaselineStatistic, Status: 503, Times: 1000})
+	c := newClient(t, srv.URL, aksk, func(cfg *client.Config) {
+		cfg.MaxRetries = 20
+		cfg.RetryWaitMin, cfg.RetryWaitMax = 20*time.Millisecond, 20*time.Millisecond
+		cfg.ReadTimeout = 100 * time.Millisecond
+	})
+	_, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 503 || !strings.HasSuffix(err.Error(), "; not retried: the read timeout of 100ms ran out") {
+		t.Fatalf("got %v", err)
+	}
+	if n := sim.Count(simulator.BaselineStatistic); n >= 21 {
+		t.Fatalf("%d requests: the read timeout did not stop the retries", n)
+	}
+}
+
+// A hung endpoint: each attempt ends at RequestTimeout, and the breaker
+// counts them: the third in a row opens it.
+func TestHungEndpointTimesOutAndOpensTheBreaker(t *testing.T) {
+	sim, srv := startSim(t)
+	sim.Inject(simulator.Fault{Delay: time.Minute, Times: 1000})
+	c := newClient(t, srv.URL, aksk, func(cfg *client.Config) {
+		cfg.MaxRetries = 5
+		cfg.RequestTimeout = 30 * time.Millisecond
+	})
+	_, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
+	var ue *client.UnreachableError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "3 requests in a row got no answer, the last: no response within the request timeout of 30ms") {
+		t.Fatalf("got %v", err)
+	}
+	if n := sim.Count(simulator.BaselineStatistic); n != 3 {
+		t.Fatalf("%d requests, want 3", n)
+	}
+}
+
+// Many reads against a dead endpoint: a few attempts find it unreachable,
+// the rest fail at once with that cause; a later answer closes the breaker.
+func TestDeadEndpointFailsFastThenRecovers(t *testing.T) {
+	sim, srv := startSim(t)
+	sim.Inject(simulator.Fault{Reset: true, Times: 1000})
+	c := newClient(t, srv.URL, aksk, func(cfg *client.Config) { cfg.MaxRetries = 5 })
+	var wg sync.WaitGroup
+	errs := make(chan error, 50)
+	for i := 0; i < 50; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local", ImageName: ptr(strconv.Itoa(i))})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	unreachable := 0
+	for err := range errs {
+		var ue *client.UnreachableError
+		if errors.As(err, &ue) {
+			unreachable++
+		} else if err == nil {
+			t.Fatal("a read succeeded against a dead endpoint")
+		}
+	}
+	// The breaker opens after 3 failures in a row; reads already on their
+	// way when it opened still end, one probe per RetryWaitMax may pass.
+	if n := sim.Count(simulator.BaselineStatistic); n > 60 || unreachable < 40 {
+		t.Fatalf("%d requests, %d of 50 reads failed fast; want most reads failed fast", n, unreachable)
+	}
+	sim.Reset()
+	var err error
+	for range 100 { // the next probe, at most RetryWaitMax (20ms) away
+		if _, err = c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"}); err == nil {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("the breaker did not close after HSS answered again: %v", err)
 	}
 }

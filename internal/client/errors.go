@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -33,6 +34,44 @@ func (e *APIError) Error() string {
 		b.WriteString(" (no request id)")
 	}
 	return b.String()
+}
+
+// TransportError is a request HSS did not answer: refused, reset, timed
+// out, unknown host; or a response cut off before its body was read.
+type TransportError struct {
+	Method   string
+	Path     string
+	Attempts int // attempts without a response; 0 when a response's body failed
+	Err      error
+}
+
+func (e *TransportError) Error() string {
+	if e.Attempts == 0 { // the response came, its body did not
+		return fmt.Sprintf("%s %s: %v", e.Method, e.Path, e.Err)
+	}
+	return fmt.Sprintf("%s %s: no response after %d attempt(s): %v", e.Method, e.Path, e.Attempts, e.Err)
+}
+
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// The client's own time bounds, as TimeoutError.Bound names them.
+const (
+	boundRequest = "request timeout"
+	boundRead    = "read timeout"
+)
+
+// TimeoutError is one of the client's own time bounds running out:
+// RequestTimeout for one attempt, ReadTimeout for a read as a whole.
+type TimeoutError struct {
+	Bound string // "request timeout" or "read timeout"
+	After time.Duration
+}
+
+func (e *TimeoutError) Error() string {
+	if e.Bound == boundRead {
+		return fmt.Sprintf("the read timeout of %s ran out", e.After)
+	}
+	return fmt.Sprintf("no response within the %s of %s", e.Bound, e.After)
 }
 
 // DecodeError is a 2xx answer whose body is not what the API documents.

@@ -49,16 +49,16 @@ func (c *Client) GetBaselineStatistic(ctx context.Context, scope Scope, q Baseli
 		segments: c.projectPath("image", "baseline", "statistic"),
 		query:    query,
 		scope:    scope,
+		retry:    retryRead,
 	}
-	counts, err := c.readCounts(ctx, r, "image_weak_pwd", "pwd_policy", "security_check")
-	if err != nil {
-		return nil, err
-	}
-	return &BaselineStatistic{
-		ImageWeakPwd:  counts["image_weak_pwd"],
-		PwdPolicy:     counts["pwd_policy"],
-		SecurityCheck: counts["security_check"],
-	}, nil
+	return readCounts(ctx, c, r, baselineStatisticCounts)
+}
+
+// baselineStatisticCounts: each count's JSON name, written once.
+var baselineStatisticCounts = []count[BaselineStatistic]{
+	{"image_weak_pwd", func(s *BaselineStatistic) *int64 { return &s.ImageWeakPwd }},
+	{"pwd_policy", func(s *BaselineStatistic) *int64 { return &s.PwdPolicy }},
+	{"security_check", func(s *BaselineStatistic) *int64 { return &s.SecurityCheck }},
 }
 
 // ImageFilter is the request body shared by the security-report statistic
@@ -108,13 +108,19 @@ func (c *Client) GetSecurityReportStatistic(ctx context.Context, scope Scope, re
 		query:    []param{{"security_report_type", reportType}},
 		body:     body,
 		scope:    scope,
-		retry:    retrySafe, // a statistic: reading it twice changes nothing
+		retry:    retryRead, // a statistic: asking twice changes nothing
 	}
-	counts, err := c.readCounts(ctx, r, "total_num")
+	total, err := readCounts(ctx, c, r, reportStatisticCounts)
 	if err != nil {
 		return 0, err
 	}
-	return counts["total_num"], nil
+	return total.TotalNum, nil
+}
+
+type reportStatistic struct{ TotalNum int64 }
+
+var reportStatisticCounts = []count[reportStatistic]{
+	{"total_num", func(s *reportStatistic) *int64 { return &s.TotalNum }},
 }
 
 // ExportTask is a baseline export as it was started.
@@ -137,7 +143,7 @@ func (c *Client) ExportBaseline(ctx context.Context, scope Scope, exportSize int
 		query:    []param{{"export_size", strconv.FormatInt(exportSize, 10)}},
 		body:     body,
 		scope:    scope,
-		retry:    retryUnsent,
+		// retryUnsent, the zero value: it creates a task.
 	}
 	fields, err := c.readObject(ctx, r)
 	if err != nil {
@@ -175,6 +181,7 @@ func (c *Client) GetExportTask(ctx context.Context, scope Scope, taskID string) 
 		method:   http.MethodGet,
 		segments: c.projectPath("export-task", taskID),
 		scope:    scope,
+		retry:    retryRead,
 	}
 	obj, err := c.readObject(ctx, r)
 	if err != nil {
@@ -214,6 +221,7 @@ func (c *Client) Download(ctx context.Context, scope Scope, fileID string, w io.
 		method:   http.MethodGet,
 		segments: c.projectPath("download", fileID),
 		scope:    scope,
+		retry:    retryRead,
 	}
 	resp, err := c.do(ctx, r)
 	if err != nil {
@@ -223,7 +231,7 @@ func (c *Client) Download(ctx context.Context, scope Scope, fileID string, w io.
 	n, err := io.Copy(w, resp.Body)
 	if err != nil {
 		err = fmt.Errorf("reading the file after %d bytes (request id %s): %w", n, resp.Header.Get("X-Request-Id"), err)
-		return n, &TransportError{Method: r.method, Path: r.displayPath(), Err: err}
+		return n, &TransportError{Method: r.method, Path: c.path(r), Err: err}
 	}
 	return n, nil
 }
@@ -242,13 +250,16 @@ func (o *object) fieldError(field string, err error) error {
 
 const maxResponseBody = 1 << 20
 
+// readObject sends r and decodes its answer, a JSON object. A 2xx answer
+// that holds an HSS error object (error_code, error_msg) instead is the
+// error it describes.
 func (c *Client) readObject(ctx context.Context, r *request) (*object, error) {
 	resp, err := c.do(ctx, r)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	o := &object{method: r.method, path: r.displayPath(), requestID: resp.Header.Get("X-Request-Id")}
+	o := &object{method: r.method, path: c.path(r), requestID: resp.Header.Get("X-Request-Id")}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
 	if err != nil {
 		err = fmt.Errorf("reading the response body (request id %s): %w", o.requestID, err)
@@ -257,33 +268,53 @@ func (c *Client) readObject(ctx context.Context, r *request) (*object, error) {
 	if o.fields, err = decodeFields(body); err != nil {
 		return nil, &DecodeError{Method: r.method, Path: o.path, RequestID: o.requestID, Err: err}
 	}
+	if isErrorObject(o.fields) {
+		return nil, newAPIError(resp, body, r.method, o.path)
+	}
 	return o, nil
 }
 
-// readCounts reads the named counts of a read-only request. Identical
-// requests in flight at the same time share one HTTP call.
-func (c *Client) readCounts(ctx context.Context, r *request, names ...string) (map[string]int64, error) {
-	key := r.method + " " + r.displayPath() + "?" + canonicalQuery(r.query) + "|" + r.scope.Region + "|" + r.scope.EnterpriseProjectID + "|" + string(r.body)
-	v, err := c.flight.do(key, func() (any, error) {
+// isErrorObject: the object carries a non-empty error_code or error_msg.
+func isErrorObject(fields map[string]json.RawMessage) bool {
+	for _, name := range []string{"error_code", "error_msg"} {
+		if s, err := stringField(fields, name, false); err == nil && s != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// count is one count of an answer: its JSON name, written once, and where
+// it goes in T.
+type count[T any] struct {
+	name  string
+	field func(*T) *int64
+}
+
+// readCounts reads the counts of a read-only request into a T. Every
+// count must be present: one that is missing is an error, never 0.
+// Answers are kept in the client's memo: an identical request asks HSS
+// once.
+func readCounts[T any](ctx context.Context, c *Client, r *request, counts []count[T]) (*T, error) {
+	key := r.method + " " + escapedPath(r.segments) + "?" + canonicalQuery(r.query) + "|" + r.scope.Region + "|" + r.scope.EnterpriseProjectID + "|" + string(r.body)
+	v, err := c.answers.get(key, func() (any, error) {
 		o, err := c.readObject(ctx, r)
 		if err != nil {
 			return nil, err
 		}
-		out := make(map[string]int64, len(names))
-		for _, name := range names {
-			n, err := parseCount(o.fields[name])
-			if err != nil {
-				return nil, o.fieldError(name, err)
+		var out T
+		for _, n := range counts {
+			if *n.field(&out), err = parseCount(o.fields[n.name]); err != nil {
+				return nil, o.fieldError(n.name, err)
 			}
-			out[name] = n
 		}
 		return out, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	counts, _ := v.(map[string]int64)
-	return counts, nil
+	out := v.(T) //nolint:forcetypeassert // only readCounts[T] stores under a T's key
+	return &out, nil
 }
 
 func stringField(fields map[string]json.RawMessage, name string, required bool) (string, error) {

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -133,6 +134,14 @@ type Simulator struct {
 	files        map[string]*file
 	seq          int
 	newConns     int
+	quota        float64 // requests per second per project; 0: none
+	buckets      map[string]*bucket
+}
+
+// bucket is one project's flow-control token bucket.
+type bucket struct {
+	tokens float64
+	last   time.Time
 }
 
 // New returns a simulator; zero Options fields are taken from DefaultOptions.
@@ -196,6 +205,41 @@ func (s *Simulator) SetExportOutcome(polls int, final string) {
 	s.taskPolls, s.taskFinal = polls, final
 }
 
+// SetQuota turns on the API gateway's flow control: each project may send
+// perSecond requests a second (a token bucket holding at most perSecond,
+// refilled continuously), and every request over it is answered 429
+// APIGW.0308 with a Retry-After of the whole seconds until the next token.
+// 0 turns it off. Reset keeps the quota and refills the buckets.
+func (s *Simulator) SetQuota(perSecond int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.quota = float64(perSecond)
+	s.buckets = nil
+}
+
+// admit takes a token of project's bucket; when there is none, it returns
+// how long until the next one. s.mu is held.
+func (s *Simulator) admit(project string, now time.Time) (time.Duration, bool) {
+	if s.quota <= 0 {
+		return 0, true
+	}
+	if s.buckets == nil {
+		s.buckets = map[string]*bucket{}
+	}
+	b, ok := s.buckets[project]
+	if !ok {
+		b = &bucket{tokens: s.quota, last: now}
+		s.buckets[project] = b
+	}
+	b.tokens = min(s.quota, b.tokens+now.Sub(b.last).Seconds()*s.quota)
+	b.last = now
+	if b.tokens >= 1 {
+		b.tokens--
+		return 0, true
+	}
+	return time.Duration((1 - b.tokens) / s.quota * float64(time.Second)), false
+}
+
 // Inject queues a fault.
 func (s *Simulator) Inject(f Fault) {
 	if f.Times <= 0 {
@@ -240,6 +284,19 @@ func (s *Simulator) Count(e Endpoint) int {
 	return n
 }
 
+// Answered is how many requests were answered with status.
+func (s *Simulator) Answered(status int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.requests {
+		if r.Status == status {
+			n++
+		}
+	}
+	return n
+}
+
 // ExportsCreated is how many export tasks exist: the number of exports that
 // took effect, whatever the client was told.
 func (s *Simulator) ExportsCreated() int {
@@ -256,6 +313,7 @@ func (s *Simulator) Reset() {
 	s.tasks, s.files = map[string]*task{}, map[string]*file{}
 	s.stringCounts, s.latency, s.taskPolls, s.taskFinal = false, 0, 0, "success"
 	s.newConns = 0
+	s.buckets = nil
 }
 
 func (s *Simulator) now() time.Time { return s.opts.Now() }
@@ -334,6 +392,15 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !known || r.Method != rt.method {
 		writeError(rec, http.StatusNotFound, "APIGW.0101", "The API does not exist or has not been published in the environment.", requestID)
+		return
+	}
+	s.mu.Lock()
+	wait, admitted := s.admit(project, time.Now())
+	limit := s.quota
+	s.mu.Unlock()
+	if !admitted {
+		rec.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		writeError(rec, http.StatusTooManyRequests, "APIGW.0308", "The throttling threshold has been reached: policy user over ratelimit,limit:"+strconv.Itoa(int(limit))+",time:1 second", requestID)
 		return
 	}
 	if project != s.opts.ProjectID {

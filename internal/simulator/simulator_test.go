@@ -116,3 +116,39 @@ func TestGatewayEscape(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+// The quota lets a burst of perSecond through, then answers 429 APIGW.0308
+// with a Retry-After in whole seconds, per project.
+func TestQuota(t *testing.T) {
+	sim := New(Options{})
+	sim.SetQuota(3)
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	path := "/v5/" + DefaultProjectID + "/image/baseline/statistic"
+	for i := 0; i < 3; i++ {
+		if status, body := do(t, srv, http.MethodGet, path, "image_type=local", "", nil); status != 200 {
+			t.Fatalf("request %d: %d %v", i+1, status, body)
+		}
+	}
+	status, body := do(t, srv, http.MethodGet, path, "image_type=local", "", nil)
+	if status != 429 || body["error_code"] != "APIGW.0308" {
+		t.Fatalf("4th request: %d %v, want 429 APIGW.0308", status, body)
+	}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+path+"?image_type=local", nil)
+	req.Header.Set("X-Auth-Token", DefaultToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "1" {
+		t.Fatalf("5th request: %d, Retry-After %q; want 429 with Retry-After 1", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	// Another project has its own bucket (and is then refused for the project).
+	if status, _ := do(t, srv, http.MethodGet, "/v5/other/image/baseline/statistic", "image_type=local", "", nil); status != 403 {
+		t.Fatalf("other project: %d, want its own quota and then 403", status)
+	}
+	if n := sim.Answered(429); n != 2 {
+		t.Fatalf("Answered(429) = %d", n)
+	}
+}
