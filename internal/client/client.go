@@ -380,7 +380,8 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 		opCtx, cancelOp = context.WithTimeoutCause(ctx, c.cfg.ReadTimeout, &TimeoutError{Bound: boundRead, After: c.cfg.ReadTimeout})
 	}
 	for attempt := 1; ; attempt++ {
-		if err := c.limiter.wait(opCtx); err != nil {
+		sentAt, err := c.limiter.wait(opCtx)
+		if err != nil {
 			cancelOp()
 			return nil, fmt.Errorf("%s %s: not sent: %w", r.method, path, err)
 		}
@@ -396,13 +397,13 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 			c.breaker.abandoned()
 			return nil, fmt.Errorf("%s %s: %w", r.method, path, err)
 		}
-		sentAt := time.Now()
+		start := time.Now()
 		resp, err := c.http.Do(req)
 		fields := map[string]any{
 			"method":      r.method,
 			"path":        path,
 			"attempt":     attempt,
-			"duration_ms": time.Since(sentAt).Milliseconds(),
+			"duration_ms": time.Since(start).Milliseconds(),
 		}
 		if err != nil {
 			cancelAttempt()
@@ -437,7 +438,7 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 		if resp.StatusCode == http.StatusTooManyRequests {
 			c.limiter.throttled(sentAt)
 		} else {
-			c.limiter.succeeded()
+			c.limiter.succeeded(sentAt)
 		}
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 			resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: func() { cancelAttempt(); cancelOp() }}

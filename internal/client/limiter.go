@@ -2,95 +2,122 @@ package client
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 )
 
 // limiter is the client's adaptive request rate: one per client, so one per
 // provider process, shared by every request it sends. It is a token bucket
-// whose rate follows the API gateway's flow control the way TCP follows a
-// congested link (additive increase, multiplicative decrease):
+// whose rate follows the API gateway's flow control the way CUBIC follows a
+// congested link (the idea behind the AWS SDKs' adaptive retry mode):
 //
-//   - It starts at maxRate, far above what a plan sends, so that an
-//     unthrottled process never waits, with a burst of burstMax.
-//   - A 429 cuts the rate to decrease × the rate of successful answers in
-//     the last second (what the gateway let through), or × the current
-//     rate if that is lower, but never below limiterMinRate. Answers to
-//     requests sent before the last cut do not cut again: they were on
-//     their way before it took effect.
-//   - Every other answer adds to the rate, so that it grows by a tenth of
-//     the rate last cut from per second of sending (at least minIncrease
-//     per second): it probes back up to the quota and slightly past it,
-//     draws one 429 and steps back again.
+//   - It starts at limiterMaxRate, far above what a plan sends, so that an
+//     unthrottled process never waits, with a burst of limiterBurstMax.
+//   - A 429 estimates the quota as the rate of answers that got through in
+//     the last two seconds (the last one, early in the process), or the
+//     current rate if lower, and cuts the rate to limiterDecrease times
+//     that. Answers that arrive after the cut to requests sent before it
+//     got through too: they raise the estimate. 429s to requests sent
+//     before the cut do not cut again: they were on their way before it
+//     took effect. With too few answers to measure, the estimate is a
+//     guess, limiterGuess, and further 429s cut from there. The rate never
+//     drops below limiterMinRate.
+//   - From the cut the rate grows back on a cubic curve: quickly at first,
+//     flat around the estimate limiterPlateau after the cut (where it
+//     spends most of its time), then faster and faster, to find out
+//     whether more is allowed now.
 type limiter struct {
 	now func() time.Time
 
 	mu       sync.Mutex
-	rate     float64   // requests per second
-	tokens   float64   // negative: requests are queued for later slots
+	started  time.Time
+	tokens   float64
 	refilled time.Time // when tokens were last brought up to date
-	cutAt    time.Time // when the rate was last cut
-	increase float64   // requests per second added per second of sending
+	cut      bool      // a 429 has been seen
+	cutAt    time.Time
+	estimate float64       // requests per second the gateway allowed at the last cut
+	window   time.Duration // what that estimate was measured over
+	before   float64       // the rate just before the last cut
 	answered answerCounter
 }
 
 const (
-	limiterMaxRate     = 2000.0 // requests per second
-	limiterBurstMax    = 4.0
-	limiterMinRate     = 1.0 // requests per second
-	limiterDecrease    = 0.8
-	limiterMinIncrease = 0.5 // requests per second, per second
-	limiterWindow      = time.Second
+	limiterMaxRate  = 2000.0 // requests per second
+	limiterBurstMax = 2.0
+	limiterMinRate  = 1.0 // requests per second
+	limiterDecrease = 0.8
+	limiterPlateau  = 6 * time.Second
+	// Fewer answers than limiterMinSample in the window measure nothing;
+	// the estimate is then limiterGuess requests per second.
+	limiterMinSample = 2
+	limiterGuess     = 10.0
 )
 
+// limiterCubic makes rate(limiterPlateau after the cut) == estimate, with
+// rate(cut) == limiterDecrease × estimate.
+var limiterCubic = (1 - limiterDecrease) / math.Pow(limiterPlateau.Seconds(), 3)
+
 func newLimiter(now func() time.Time) *limiter {
-	return &limiter{now: now, rate: limiterMaxRate, tokens: limiterBurstMax, refilled: now(), increase: limiterMinIncrease}
+	return &limiter{now: now, tokens: limiterBurstMax, refilled: now(), started: now()}
 }
 
-// burst is how many requests may leave at once: a tenth of a second's
-// worth, between 1 and limiterBurstMax.
-func (l *limiter) burst() float64 { return min(max(l.rate/10, 1), limiterBurstMax) }
-
-// wait takes a slot and returns when the request may be sent.
-func (l *limiter) wait(ctx context.Context) error {
-	d := l.reserve()
-	if d <= 0 {
-		return nil
+// rate is the rate at now; l.mu is held.
+func (l *limiter) rate(now time.Time) float64 {
+	if !l.cut {
+		return limiterMaxRate
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		l.mu.Lock()
-		l.tokens++ // give the slot back
-		l.mu.Unlock()
-		return context.Cause(ctx)
+	t := now.Sub(l.cutAt).Seconds() - limiterPlateau.Seconds()
+	return min(limiterMaxRate, max(limiterMinRate, l.estimate*(1+limiterCubic*t*t*t)))
+}
+
+// wait returns when the request may be sent, when it got a token, and the
+// time it got it: the time the request counts as sent. A waiter that finds
+// no token sleeps until the next one is due and tries again, so that a rate
+// cut while it sleeps applies to it too.
+func (l *limiter) wait(ctx context.Context) (time.Time, error) {
+	for {
+		at, d := l.take()
+		if d <= 0 {
+			return at, nil
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return time.Time{}, context.Cause(ctx)
+		}
 	}
 }
 
-// reserve takes the next slot and returns how long until it comes.
-func (l *limiter) reserve() time.Duration {
+// take takes a token and returns the time, or returns how long until the
+// next token is due (and takes none). The burst is a tenth of a second's
+// worth of the rate, between 1 and limiterBurstMax.
+func (l *limiter) take() (time.Time, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	l.tokens = min(l.burst(), l.tokens+now.Sub(l.refilled).Seconds()*l.rate)
+	rate := l.rate(now)
+	l.tokens = min(min(max(rate/10, 1), limiterBurstMax), l.tokens+now.Sub(l.refilled).Seconds()*rate)
 	l.refilled = now
-	l.tokens--
-	if l.tokens >= 0 {
-		return 0
+	if l.tokens >= 1 {
+		l.tokens--
+		return now, 0
 	}
-	return time.Duration(-l.tokens / l.rate * float64(time.Second))
+	return now, max(time.Duration((1-l.tokens)/rate*float64(time.Second)), time.Millisecond/10)
 }
 
-// succeeded records an answer that was not a 429.
-func (l *limiter) succeeded() {
+// succeeded records an answer that was not a 429 to a request sent at
+// sentAt. One sent before the last cut got through in the window the cut
+// estimated from, without being counted then: it is now.
+func (l *limiter) succeeded(sentAt time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.answered.add(l.now())
-	if l.rate < limiterMaxRate {
-		l.rate = min(limiterMaxRate, l.rate+l.increase/l.rate)
+	now := l.now()
+	l.answered.add(now)
+	if l.cut && sentAt.Before(l.cutAt) && now.Sub(l.cutAt) < l.window {
+		l.estimate = min(l.estimate+1/l.window.Seconds(), l.before)
 	}
 }
 
@@ -98,28 +125,46 @@ func (l *limiter) succeeded() {
 func (l *limiter) throttled(sentAt time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if sentAt.Before(l.cutAt) {
+	if l.cut && sentAt.Before(l.cutAt) {
 		return
 	}
 	now := l.now()
-	let := float64(l.answered.count(now)) / limiterWindow.Seconds()
-	l.rate = max(limiterMinRate, limiterDecrease*min(l.rate, let))
-	l.increase = max(limiterMinIncrease, l.rate/limiterDecrease/10)
-	l.tokens = min(l.tokens, l.burst())
+	// What got through over the last two seconds, or the last one early on.
+	l.window = 2 * time.Second
+	if now.Sub(l.started) < l.window {
+		l.window = time.Second
+	}
+	l.before = l.rate(now)
+	got := l.answered.count(now, l.window)
+	l.estimate = float64(got) / l.window.Seconds()
+	if got < limiterMinSample {
+		// Too few answers to measure anything: guess, and let further
+		// 429s cut from there.
+		l.estimate = limiterGuess
+	}
+	l.estimate = max(limiterMinRate, min(l.before, l.estimate))
+	l.cut, l.cutAt = true, now
+	l.tokens = 0 // the gateway has none left for us now either
 	l.refilled = now
-	l.cutAt = now
 }
 
-// answerCounter counts answers in the last limiterWindow, in slots of a
-// tenth of it.
+// currentRate is the rate now, for tests.
+func (l *limiter) currentRate() float64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.rate(l.now())
+}
+
+// answerCounter counts answers in the last two seconds, in slots of a
+// tenth of a second.
 type answerCounter struct {
-	slots [10]struct {
+	slots [20]struct {
 		epoch int64 // which tenth of a window since the Unix epoch
 		n     int
 	}
 }
 
-const answerSlot = limiterWindow / 10
+const answerSlot = 100 * time.Millisecond
 
 func (a *answerCounter) add(now time.Time) {
 	e := now.UnixNano() / int64(answerSlot)
@@ -130,20 +175,14 @@ func (a *answerCounter) add(now time.Time) {
 	s.n++
 }
 
-func (a *answerCounter) count(now time.Time) int {
+// count counts the answers in the last window (at most two seconds).
+func (a *answerCounter) count(now time.Time, window time.Duration) int {
 	e := now.UnixNano() / int64(answerSlot)
 	n := 0
 	for _, s := range a.slots {
-		if e-s.epoch < int64(len(a.slots)) {
+		if e-s.epoch < int64(window/answerSlot) {
 			n += s.n
 		}
 	}
 	return n
-}
-
-// currentRate is the rate now, for logs and tests.
-func (l *limiter) currentRate() float64 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.rate
 }

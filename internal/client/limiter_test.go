@@ -20,7 +20,7 @@ func TestLimiterStartsUnthrottled(t *testing.T) {
 	clock := &fakeClock{t: time.Unix(1000, 0)}
 	l := newLimiter(clock.now)
 	for i := 0; i < int(limiterBurstMax); i++ {
-		if err := l.wait(context.Background()); err != nil {
+		if _, err := l.wait(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -29,16 +29,16 @@ func TestLimiterStartsUnthrottled(t *testing.T) {
 	}
 }
 
-// A 429 cuts the rate to 0.8 × what succeeded in the last second; the 429s
-// of requests sent before the cut do not cut again; later successes raise
-// it by a tenth of the quota estimate per second of sending.
+// A 429 cuts the rate to 0.8 × what got through in the last second; the
+// 429s of requests sent before the cut do not cut again; the rate is back
+// at that estimate limiterPlateau after the cut, and above it later.
 func TestLimiterCutsToWhatGotThroughAndClimbsBack(t *testing.T) {
 	clock := &fakeClock{t: time.Unix(1000, 0)}
 	l := newLimiter(clock.now)
 	sent := clock.now()
 	for i := 0; i < 10; i++ {
 		clock.advance(10 * time.Millisecond)
-		l.succeeded()
+		l.succeeded(clock.now())
 	}
 	clock.advance(10 * time.Millisecond)
 	l.throttled(sent)
@@ -49,28 +49,41 @@ func TestLimiterCutsToWhatGotThroughAndClimbsBack(t *testing.T) {
 	if got := l.currentRate(); !near(got, 8) {
 		t.Fatalf("a 429 to a request sent before the cut cut again: %v", got)
 	}
-	// One second of sending at 8/s adds about a tenth of the estimate (10).
-	for i := 0; i < 8; i++ {
-		clock.advance(125 * time.Millisecond)
-		l.succeeded()
+	clock.advance(time.Second)
+	if got := l.currentRate(); got <= 8 || got >= 10 {
+		t.Fatalf("rate a second after the cut %v, want between 8 and 10", got)
 	}
-	if got := l.currentRate(); got < 8.9 || got > 9.1 {
-		t.Fatalf("rate after a second of successes %v, want about 9", got)
+	clock.advance(limiterPlateau - time.Second)
+	if got := l.currentRate(); !near(got, 10) {
+		t.Fatalf("rate at the plateau %v, want the estimate 10", got)
 	}
-	// A 429 to a request sent after the cut cuts again.
+	clock.advance(limiterPlateau)
+	if got := l.currentRate(); !near(got, 12) {
+		t.Fatalf("rate a plateau later %v, want 12: probing for more", got)
+	}
+	// A 429 to a request sent after the cut cuts again: to 0.8 × what got
+	// through in the last two seconds (22 answers: 11/s), below the rate.
+	for i := 0; i < 22; i++ {
+		clock.advance(90 * time.Millisecond)
+		l.succeeded(clock.now())
+	}
 	l.throttled(clock.now())
-	if got := l.currentRate(); got >= 8 {
-		t.Fatalf("rate %v after a second cut, want below 8", got)
+	if got := l.currentRate(); !near(got, 0.8*11) {
+		t.Fatalf("rate %v after a second cut, want 0.8 × 11", got)
 	}
 }
 
-// Throttled with nothing getting through, the rate never drops below
-// limiterMinRate.
-func TestLimiterFloor(t *testing.T) {
+// A 429 with too few answers to measure from cuts to 0.8 × a guess;
+// further 429s cut from the rate, down to limiterMinRate and no further.
+func TestLimiterGuessAndFloor(t *testing.T) {
 	clock := &fakeClock{t: time.Unix(1000, 0)}
 	l := newLimiter(clock.now)
-	for i := 0; i < 5; i++ {
-		clock.advance(time.Second)
+	l.throttled(clock.now())
+	if got := l.currentRate(); !near(got, limiterDecrease*limiterGuess) {
+		t.Fatalf("rate %v after a lone 429, want 0.8 × %v", got, limiterGuess)
+	}
+	for i := 0; i < 30; i++ {
+		clock.advance(100 * time.Millisecond)
 		l.throttled(clock.now())
 	}
 	if got := l.currentRate(); got != limiterMinRate {
@@ -78,30 +91,30 @@ func TestLimiterFloor(t *testing.T) {
 	}
 }
 
-// Requests queue for slots at the rate; one that gives up returns its slot.
-func TestLimiterPacesAndGivesSlotsBack(t *testing.T) {
+// Requests wait for tokens at the rate; a cut applies to those already
+// waiting.
+func TestLimiterPaces(t *testing.T) {
 	clock := &fakeClock{t: time.Unix(1000, 0)}
 	l := newLimiter(clock.now)
-	l.rate, l.tokens = 20, 0 // one slot each 50ms, none now
-	for i, want := range []time.Duration{50, 100, 150} {
-		if got := l.reserve(); got != want*time.Millisecond {
-			t.Fatalf("slot %d in %v, want %v", i+1, got, want*time.Millisecond)
-		}
+	// At the plateau of an estimate of 20/s: one token each 50ms.
+	l.cut, l.cutAt, l.estimate, l.tokens = true, clock.now().Add(-limiterPlateau), 20, 0
+	if _, got := l.take(); got != 50*time.Millisecond {
+		t.Fatalf("next token in %v, want 50ms", got)
 	}
-	clock.advance(150 * time.Millisecond)
-	if got := l.reserve(); got != 50*time.Millisecond {
-		t.Fatalf("after the queue drained: slot in %v, want 50ms", got)
+	clock.advance(50 * time.Millisecond)
+	if _, got := l.take(); got != 0 {
+		t.Fatalf("no token when it was due: %v", got)
+	}
+	l.estimate = 10 // as a cut would set it
+	if _, got := l.take(); got < 99*time.Millisecond || got > 100*time.Millisecond {
+		t.Fatalf("next token in %v, want about 100ms at the new rate", got)
 	}
 
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cause := errors.New("gave up")
 	cancel(cause)
-	before := l.tokens
-	if err := l.wait(ctx); !errors.Is(err, cause) {
+	if _, err := l.wait(ctx); !errors.Is(err, cause) {
 		t.Fatalf("wait on an ended context: %v", err)
-	}
-	if !near(l.tokens, before) {
-		t.Fatalf("tokens %v, want %v: the abandoned slot was not given back", l.tokens, before)
 	}
 }
 

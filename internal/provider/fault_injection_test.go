@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/cloudsec/terraform-provider-hss/internal/simulator"
 )
@@ -116,5 +120,75 @@ func TestExportCancelledWhileWaiting(t *testing.T) {
 	}
 	if n := h.e.sim.ExportsCreated(); n != 1 {
 		t.Fatalf("%d exports", n)
+	}
+}
+
+// One 500 on one status poll is retried like any read's: the apply
+// succeeds with the one task HSS ran, nothing is tainted, no second export.
+func TestAccFaultInjectionExportPoll500(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	e.sim.SetExportOutcome(2, "success")
+	e.sim.Inject(simulator.Fault{Endpoint: simulator.ExportTask, Status: 500, Times: 1})
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: e.config(exportConfig("")),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("task_status"), knownvalue.StringExact("success")),
+			},
+			Check: expectExports(e, 1),
+		}},
+	})
+	if n := e.sim.Answered(http.StatusInternalServerError); n != 1 {
+		t.Fatalf("%d answers were 500, want the one injected", n)
+	}
+}
+
+// A hung endpoint: each attempt ends at request_timeout, and the read as a
+// whole at read_timeout, with an error that says which bound ran out and
+// never that HSS answered.
+func TestAccFaultInjectionHungEndpoint(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	e.sim.Inject(simulator.Fault{Endpoint: simulator.BaselineStatistic, Delay: time.Minute, Times: 1000})
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			// The first retry would come 500ms or more later: after the
+			// read timeout.
+			Config: e.providerConfig(authAKSK, `request_timeout = "100ms"`, `read_timeout = "250ms"`) +
+				`data "hss_image_baseline_statistic" "x" { image_type = "local" }`,
+			ExpectError: errorLike("Cannot read HSS image baseline statistic",
+				"no response after 1 attempt(s): no response within the request timeout of 100ms; not retried: the read timeout of 250ms ran out"),
+		}},
+	})
+	if n := e.sim.Count(simulator.BaselineStatistic); n != 1 {
+		t.Fatalf("%d requests, want 1", n)
+	}
+}
+
+// 200 reads against an endpoint that stopped answering: a few attempts find
+// it unreachable, every read fails at once with that one cause, and no
+// error claims that HSS answered.
+func TestAccFaultInjectionDeadEndpoint(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	e.sim.Inject(simulator.Fault{Reset: true, Times: 100000})
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: e.config(`
+data "hss_image_baseline_statistic" "x" {
+  count      = 200
+  image_type = "private_image"
+  image_name = "img-${count.index}"
+}
+`),
+			ExpectError: regexp.MustCompile(`not sent: HSS\s+is\s+unreachable:\s+\d+\s+requests\s+in\s+a\s+row\s+got\s+no\s+answer,\s+the\s+last:`),
+		}},
+	})
+	if n := e.sim.Count(simulator.BaselineStatistic); n > 30 {
+		t.Fatalf("%d requests for 200 reads against a dead endpoint; want a few, then none", n)
 	}
 }

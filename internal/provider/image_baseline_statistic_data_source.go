@@ -115,7 +115,7 @@ func (d *imageBaselineStatisticDataSource) Read(ctx context.Context, req datasou
 	q := m.baselineQuery(m.ImageType.ValueString())
 	stat, err := c.GetBaselineStatistic(ctx, scope, q)
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot read HSS image baseline statistic", apiErrorDetail("HSS answered", err))
+		resp.Diagnostics.AddError("Cannot read HSS image baseline statistic", apiErrorDetail("baseline statistic", err))
 		return
 	}
 

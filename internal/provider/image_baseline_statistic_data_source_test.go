@@ -297,20 +297,20 @@ func TestAccImageBaselineStatisticRetries(t *testing.T) {
 	}
 }
 
-// A 500 is not among the retryable statuses: the read fails at once with
-// everything the API said.
+// A read is retried after a 500; when the 500s outlast max_retries, the
+// read fails with everything the API said.
 func TestAccImageBaselineStatisticServerError(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
-	e.sim.Inject(simulator.Fault{Endpoint: simulator.BaselineStatistic, Status: 500, Body: `{"error_code":"HSS.0500","error_msg":"backend exploded"}`})
+	e.sim.Inject(simulator.Fault{Endpoint: simulator.BaselineStatistic, Status: 500, Times: 10, Body: `{"error_code":"HSS.0500","error_msg":"backend exploded"}`})
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config:      e.config(`data "hss_image_baseline_statistic" "local" { image_type = "local" }`),
+			Config:      e.providerConfig(authAKSK, "max_retries = 1") + `data "hss_image_baseline_statistic" "local" { image_type = "local" }`,
 			ExpectError: errorLike("HTTP 500 Internal Server Error, error_code HSS.0500: backend exploded (request id "),
 		}},
 	})
-	if n := e.sim.Count(simulator.BaselineStatistic); n != 1 {
-		t.Fatalf("%d requests, want 1", n)
+	if n := e.sim.Count(simulator.BaselineStatistic); n != 2 {
+		t.Fatalf("%d requests, want the first and its one retry", n)
 	}
 }

@@ -66,6 +66,8 @@ type providerModel struct {
 	Insecure            types.Bool   `tfsdk:"insecure"`
 	CACertFile          types.String `tfsdk:"cacert_file"`
 	MaxRetries          types.Int64  `tfsdk:"max_retries"`
+	RequestTimeout      types.String `tfsdk:"request_timeout"`
+	ReadTimeout         types.String `tfsdk:"read_timeout"`
 }
 
 // Environment variables, the names users of the huaweicloud provider
@@ -82,6 +84,8 @@ const (
 	envInsecure            = "HW_INSECURE"
 	envCACertFile          = "HW_CACERT_FILE"
 	envMaxRetries          = "HW_MAX_RETRIES"
+	envRequestTimeout      = "HW_REQUEST_TIMEOUT"
+	envReadTimeout         = "HW_READ_TIMEOUT"
 )
 
 func (p *hssProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -151,7 +155,17 @@ func (p *hssProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 			"max_retries": schema.Int64Attribute{
 				Optional:    true,
 				Validators:  []validator.Int64{int64validator.Between(0, 20)},
-				Description: "How many times a throttled (429) or unavailable (502, 503, 504) request, or one that got no response, is retried, with exponential backoff that honours `Retry-After`. Can also come from `" + envMaxRetries + "`. Defaults to `5`.",
+				Description: "How many times a throttled (429) request is retried, and a read that failed with 500, 502, 503 or 504 or got no response, with exponential backoff that honours `Retry-After`. An export is retried only where HSS cannot have started it. Can also come from `" + envMaxRetries + "`. Defaults to `5`.",
+			},
+			"request_timeout": schema.StringAttribute{
+				Optional:    true,
+				Validators:  []validator.String{positiveDuration{}},
+				Description: "Longest wait for one HTTP request, from sending it to reading its whole answer, such as `30s`; a read that times out is retried (see `max_retries`). Can also come from `" + envRequestTimeout + "`. Defaults to `30s`.",
+			},
+			"read_timeout": schema.StringAttribute{
+				Optional:    true,
+				Validators:  []validator.String{positiveDuration{}},
+				Description: "Longest time one read from HSS may take, its retries and the waits between them included, such as `2m`: a data source read, or one export status poll. Can also come from `" + envReadTimeout + "`. Defaults to `2m`.",
 			},
 		},
 	}
@@ -216,6 +230,14 @@ func (p *hssProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("max_retries"), "Invalid "+envMaxRetries, err.Error())
 	}
+	requestTimeout, err := durationFromEnv(m.RequestTimeout, envRequestTimeout, client.DefaultRequestTimeout)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("request_timeout"), "Invalid request_timeout", err.Error())
+	}
+	readTimeout, err := durationFromEnv(m.ReadTimeout, envReadTimeout, client.DefaultReadTimeout)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("read_timeout"), "Invalid read_timeout", err.Error())
+	}
 	var caPEM []byte
 	if file := fromEnv(m.CACertFile, envCACertFile); file != "" {
 		if caPEM, err = os.ReadFile(file); err != nil {
@@ -237,9 +259,12 @@ func (p *hssProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		ProjectID:   projectID,
 		Credentials: creds,
 		MaxRetries:  int(maxRetries),
-		HTTPClient:  &http.Client{Transport: transport, Timeout: client.DefaultRequestTimeout},
+		HTTPClient:  &http.Client{Transport: transport}, // RequestTimeout bounds each attempt
 		UserAgent:   "terraform-provider-hss/" + p.version,
 		Logger:      tflogLogger{},
+
+		RequestTimeout: requestTimeout,
+		ReadTimeout:    readTimeout,
 	})
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("endpoint"), "Invalid HSS provider configuration", err.Error())
@@ -291,7 +316,7 @@ func unknownArguments(m providerModel) []string {
 		"region": m.Region, "project_id": m.ProjectID, "access_key": m.AccessKey, "secret_key": m.SecretKey,
 		"security_token": m.SecurityToken, "token": m.Token, "endpoint": m.Endpoint,
 		"enterprise_project_id": m.EnterpriseProjectID, "insecure": m.Insecure, "cacert_file": m.CACertFile,
-		"max_retries": m.MaxRetries,
+		"max_retries": m.MaxRetries, "request_timeout": m.RequestTimeout, "read_timeout": m.ReadTimeout,
 	} {
 		if v.IsUnknown() {
 			out = append(out, name)
