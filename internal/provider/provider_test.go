@@ -300,3 +300,43 @@ resource "hss_image_baseline_export" "x" {
 		t.Fatalf("%d exports, want 1", n)
 	}
 }
+
+// request_timeout and read_timeout are positive durations, checked at plan
+// before any request; so are their environment variables.
+func TestAccProviderTimeoutsInvalid(t *testing.T) {
+	e := newTestEnv(t)
+	ds := `data "hss_image_baseline_statistic" "all" { image_type = "registry" }`
+	for _, arg := range []string{`request_timeout = "0s"`, `read_timeout = "-5m"`, `read_timeout = "2 minutes"`} {
+		resource.UnitTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: protoV6ProviderFactories,
+			Steps: []resource.TestStep{{
+				Config:      e.providerConfig(authAKSK, arg) + ds,
+				ExpectError: errorLike("Invalid duration", "must be a positive duration such as 30s, 2m or 1m30s"),
+			}},
+		})
+	}
+	t.Setenv("HW_READ_TIMEOUT", "0")
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      e.config(ds),
+			ExpectError: errorLike("HW_READ_TIMEOUT must be a positive duration such as 30s, 2m or 1m30s, got \"0\""),
+		}},
+	})
+	e.expectNoRequests(t)
+}
+
+// An endpoint ending in the API version would send every request to
+// /v5/v5/...: the provider says so and how to fix it.
+func TestAccProviderEndpointWithVersion(t *testing.T) {
+	e := newTestEnv(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: strings.Replace(e.config(`data "hss_image_baseline_statistic" "all" { image_type = "registry" }`),
+				fmt.Sprintf("%q", e.srv.URL), fmt.Sprintf("%q", e.srv.URL+"/v5"), 1),
+			ExpectError: errorLike("ends in /v5, the API version the provider puts in front of every path", "use \""+e.srv.URL+"\""),
+		}},
+	})
+	e.expectNoRequests(t)
+}
