@@ -51,10 +51,14 @@ func TestAccImageSecuritySummaryAllReports(t *testing.T) {
 			},
 		}},
 	})
-	// One read is nine calls; each carries the selector.
-	first := e.sim.Requests()[:9]
+	// One read is one list call that resolves the image, then nine
+	// statistic calls; each carries the selector.
+	first := e.sim.Requests()[:10]
+	if first[0].Endpoint != simulator.RegistryImages {
+		t.Fatalf("first request to %s, want the image list", first[0].Endpoint)
+	}
 	reports := 0
-	for _, r := range first {
+	for _, r := range first[1:] {
 		switch r.Endpoint {
 		case simulator.SecurityReport:
 			reports++
@@ -79,9 +83,10 @@ func TestAccImageSecuritySummaryReportTypes(t *testing.T) {
 			{
 				Config: e.config(`
 data "hss_image_security_summary" "nginx" {
-  image_type   = "local_image"
-  image_name   = "nginx"
-  report_types = ["vulnerability", "malwares"]
+  image_type    = "local_image"
+  image_name    = "nginx"
+  image_version = "1.27"
+  report_types  = ["vulnerability", "malwares"]
 }
 `),
 				ConfigStateChecks: []statecheck.StateCheck{
@@ -139,7 +144,7 @@ func TestAccImageSecuritySummaryOneFailureFailsTheRead(t *testing.T) {
 	})
 }
 
-func TestRunBoundedLimitsConcurrency(t *testing.T) {
+func TestRunJobsLimitsConcurrency(t *testing.T) {
 	var running, peak atomic.Int32
 	var jobs []summaryJob
 	for i := 0; i < 20; i++ {
@@ -156,7 +161,7 @@ func TestRunBoundedLimitsConcurrency(t *testing.T) {
 			return nil
 		}})
 	}
-	if _, err := runBounded(context.Background(), 4, jobs); err != nil {
+	if _, err := runJobs(context.Background(), 4, jobs); err != nil {
 		t.Fatal(err)
 	}
 	if p := peak.Load(); p != 4 {
@@ -164,7 +169,7 @@ func TestRunBoundedLimitsConcurrency(t *testing.T) {
 	}
 }
 
-func TestRunBoundedFirstErrorCancelsTheRest(t *testing.T) {
+func TestRunJobsFirstErrorCancelsTheRest(t *testing.T) {
 	boom := errors.New("boom")
 	var failed atomic.Bool
 	var startedAfterFailure atomic.Int32
@@ -184,7 +189,7 @@ func TestRunBoundedFirstErrorCancelsTheRest(t *testing.T) {
 	for i := 0; i < 10; i++ {
 		jobs = append(jobs, summaryJob{"slow", slow})
 	}
-	name, err := runBounded(context.Background(), 1, jobs)
+	name, err := runJobs(context.Background(), 1, jobs)
 	if name != "failing" || !errors.Is(err, boom) {
 		t.Fatalf("got %s: %v, want the failing job's error", name, err)
 	}
@@ -193,10 +198,10 @@ func TestRunBoundedFirstErrorCancelsTheRest(t *testing.T) {
 	}
 }
 
-func TestRunBoundedCancelledBeforeStartIsAnError(t *testing.T) {
+func TestRunJobsCancelledBeforeStartIsAnError(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := runBounded(ctx, 2, []summaryJob{{"never", func(context.Context) error { return nil }}})
+	_, err := runJobs(ctx, 2, []summaryJob{{"never", func(context.Context) error { return nil }}})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
 	}
