@@ -98,6 +98,29 @@ func listImages() []Image {
 		},
 	)
 
+	// A release: every image of storefront tagged 5.0 (and an older tag
+	// that is not part of it).
+	storefront := func(id, name, version, status string) Image {
+		img := Image{
+			ID: id, Type: "private_image", EnterpriseProjectID: "0", Namespace: "storefront", Name: name, Version: version,
+			RegistryName: "SWR", ScanStatus: status, SizeBytes: 30000000, LatestUpdateTime: t0 + 90*day, LatestVersion: version == "5.0",
+		}
+		if status == "success" {
+			img.SeverityLevel, img.ScanAge = "Low", FreshScanAge
+		}
+		if status == "failed" {
+			img.ScanFailedCode, img.ScanFailedDesc = "image_layer_over_sized", "An image layer is larger than the scan limit."
+		}
+		return img
+	}
+	images = append(images,
+		storefront("img-sf-cart-50", "cart", "5.0", "success"),
+		storefront("img-sf-web-50", "web", "5.0", "success"),
+		storefront("img-sf-search-50", "search", "5.0", "scanning"),
+		storefront("img-sf-payments-50", "payments", "5.0", "failed"),
+		storefront("img-sf-web-49", "web", "4.9", "unscan"),
+	)
+
 	// Decoys first, then the one image they all contain.
 	for i := range DecoyCount {
 		name := fmt.Sprintf("redis-exporter-%03d", i)
