@@ -114,7 +114,7 @@ func (d *imageDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 		addLookupError(&resp.Diagnostics, err)
 		return
 	}
-	facts := newImageModel(ctx, found, &resp.Diagnostics)
+	facts := newImageModel(found, &resp.Diagnostics)
 	// The arguments stay as configured; only image_id is filled in.
 	facts.ImageType, facts.Namespace, facts.ImageName, facts.ImageVersion = m.ImageType, m.Namespace, m.ImageName, m.ImageVersion
 	facts.InstanceID, facts.RegistryName = m.InstanceID, m.RegistryName

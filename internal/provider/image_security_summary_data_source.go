@@ -201,7 +201,7 @@ func (m *imageSecuritySummaryModel) resolveImage(ctx context.Context, c *client.
 		addLookupError(diags, err)
 		return false
 	}
-	m.Image = imageObject(ctx, found, diags)
+	m.Image = imageObject(found, diags)
 	if m.AllowUnscanned.ValueBool() {
 		return !diags.HasError()
 	}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -150,11 +151,11 @@ func (d *imagesDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 		addLookupError(&resp.Diagnostics, err)
 		return
 	}
-	models := make([]imageModel, len(images))
+	values := make([]attr.Value, len(images))
 	for i := range images {
-		models[i] = newImageModel(ctx, &images[i], &resp.Diagnostics)
+		values[i] = imageObject(&images[i], &resp.Diagnostics)
 	}
-	list, diags := types.ListValueFrom(ctx, imageObjectType, models)
+	list, diags := types.ListValue(imageObjectType, values)
 	resp.Diagnostics.Append(diags...)
 	m.Images = list
 	m.Region = types.StringValue(scope.Region)
