@@ -324,7 +324,7 @@ func decodeRegistryImage(f *fields) (ImageRecord, error) {
 	if id := f.count("id"); id != nil {
 		rec.ID = *id
 	}
-	rec.ImageType = f.str("image_type", true)
+	rec.ImageType = f.str("image_type", false) // the SDK has it; callers that filtered by type may fill it in
 	rec.Namespace = f.str("namespace", false)
 	rec.RegistryName = f.str("registry_name", false)
 	rec.InstanceID = f.str("instance_id", false)

@@ -101,6 +101,9 @@ func findImages(ctx context.Context, c *client.Client, scope client.Scope, q ima
 	}
 	var matched []client.ImageRecord
 	for _, r := range records {
+		if r.ImageType == "" && !slices.Contains([]string{"local_image", "cicd"}, q.ImageType) {
+			r.ImageType = q.ImageType // HSS filtered by it; the SDK lists the field, but an answer may leave it out
+		}
 		if q.matches(&r) {
 			matched = append(matched, r)
 		}
