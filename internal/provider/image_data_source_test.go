@@ -296,3 +296,40 @@ func TestAccImageValidation(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{ProtoV6ProviderFactories: protoV6ProviderFactories, Steps: ts})
 	e.expectNoRequests(t)
 }
+
+// What HSS answers is decoded strictly: an unknown scan status is kept
+// verbatim and is no success; a count that is not a number fails the read
+// and names the field.
+func TestAccImageStrictAnswers(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	const item = `{"id": 1, "image_id": "img-x", "image_type": "private_image", "namespace": "shop", "image_name": "web", "image_version": "2.0", "scan_status": "quarantined", "latest_scan_time": 1767225600000%s}`
+	e.sim.Inject(simulator.Fault{Endpoint: simulator.RegistryImages, Status: 200, Times: 100, Body: `{"total_num": 1, "data_list": [` + fmt.Sprintf(item, "") + `]}`})
+	summary := e.config(summaryOf("private_image", "shop", "web", "2.0", ""))
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      summary,
+				ExpectError: errorLike("Image security numbers cannot be trusted", `private_image shop/web:2.0 has scan_status "quarantined", not "success"`),
+			},
+		},
+	})
+	e2 := newTestEnv(t)
+	e2.sim.Inject(simulator.Fault{Endpoint: simulator.RegistryImages, Status: 200, Times: 100, Body: `{"total_num": 1, "data_list": [` + fmt.Sprintf(item, `, "vul_num": "many"`) + `]}`})
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: e2.config(`
+data "hss_image" "x" {
+  image_type    = "private_image"
+  namespace     = "shop"
+  image_name    = "web"
+  image_version = "2.0"
+}
+`),
+			ExpectError: errorLike("Cannot list HSS images", "GET /v5/", "/image/registries/images: cannot decode field data_list[0].vul_num:",
+				`want a non-negative integer or numeric string, got "many" (request id`),
+		}},
+	})
+}
