@@ -207,10 +207,14 @@ func (m *imageSecuritySummaryModel) resolveImage(ctx context.Context, c *client.
 	}
 	maxAge, _ := time.ParseDuration(m.MaxScanAge.ValueString()) // validated at plan time
 	if problem := scanProblem(found, maxAge, now); problem != "" {
-		diags.AddError("Image security numbers cannot be trusted",
-			problem+" HSS's counts for an image it has not scanned successfully are zeros that prove nothing, so this read fails instead of reporting them.\n\n"+
-				"Scan the image in HSS (console, or POST /v5/{project_id}/image/image-scan/tasks) and plan again once its scan_status is \"success\". "+
-				"To read the counts anyway, for a dashboard and never for a gate, set allow_unscanned = true.")
+		why := " HSS's counts for an image it has not scanned successfully are zeros that prove nothing, so this read fails instead of reporting them."
+		anyway := "To read the counts anyway, for a dashboard and never for a gate, set allow_unscanned = true."
+		if found.scanned() {
+			why = " Counts from an old scan say nothing about what was found since, so this read fails instead of reporting them."
+			anyway = "Or raise max_scan_age."
+		}
+		diags.AddError("Image security numbers cannot be trusted", problem+why+"\n\n"+
+			"Scan the image in HSS (console, or POST /v5/{project_id}/image/image-scan/tasks) and plan again once its scan_status is \"success\". "+anyway)
 		return false
 	}
 	return !diags.HasError()
