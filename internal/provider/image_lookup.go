@@ -260,8 +260,11 @@ func notFound(ctx context.Context, c *client.Client, scope client.Scope, q image
 	if scope.EnterpriseProjectID != "" {
 		detail += fmt.Sprintf(" in enterprise project %q", scope.EnterpriseProjectID)
 	}
-	detail += ". A repository image appears only once HSS has synchronised its registry, so it may also not be synchronised yet. " +
-		"Either way no number about it can be trusted: this read fails instead of reporting zeros."
+	detail += "."
+	if slices.Contains(repositoryImageTypes, q.ImageType) {
+		detail += " A repository image appears only once HSS has synchronised its registry, so it may also not be synchronised yet."
+	}
+	detail += " Either way no number about it can be trusted: this read fails instead of reporting zeros."
 	// The closest names HSS has in the same namespace (or, for local images, at all).
 	near := imageQuery{ImageType: q.ImageType, Namespace: q.Namespace}
 	if q.ImageType == "local_image" {
