@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -33,15 +34,6 @@ type imageModel struct {
 	LatestVersion    types.Bool   `tfsdk:"latest_version"`
 	Hosts            types.List   `tfsdk:"hosts"`
 	Architectures    types.List   `tfsdk:"architectures"`
-}
-
-type archModel struct {
-	ImageID          types.String `tfsdk:"image_id"`
-	Digest           types.String `tfsdk:"digest"`
-	ScanStatus       types.String `tfsdk:"scan_status"`
-	VulNum           types.Int64  `tfsdk:"vul_num"`
-	UnsafeSettingNum types.Int64  `tfsdk:"unsafe_setting_num"`
-	MaliciousFileNum types.Int64  `tfsdk:"malicious_file_num"`
 }
 
 // imageFactAttributes are imageModel's attributes, all computed.
@@ -88,9 +80,27 @@ func imageFactAttributes() map[string]schema.Attribute {
 }
 
 var (
-	imageObjectType = schema.SingleNestedAttribute{Attributes: imageFactAttributes()}.GetType().(types.ObjectType)
-	archObjectType  = imageObjectType.AttrTypes["architectures"].(types.ListType).ElemType.(types.ObjectType)
+	imageObjectType = objectType(schema.SingleNestedAttribute{Attributes: imageFactAttributes()}.GetType())
+	archObjectType  = objectType(elementType(imageObjectType.AttrTypes["architectures"]))
 )
+
+// objectType and elementType read the types the schema declares; anything
+// else is a programming error, caught when the package loads.
+func objectType(t attr.Type) types.ObjectType {
+	o, ok := t.(types.ObjectType)
+	if !ok {
+		panic(fmt.Sprintf("want an object type, got %T", t))
+	}
+	return o
+}
+
+func elementType(t attr.Type) attr.Type {
+	l, ok := t.(attr.TypeWithElementType)
+	if !ok {
+		panic(fmt.Sprintf("want a list type, got %T", t))
+	}
+	return l.ElementType()
+}
 
 func nullIfEmpty(s string) types.String {
 	if s == "" {
