@@ -358,11 +358,10 @@ func (c *Client) newHTTPRequest(ctx context.Context, r *request) (*http.Request,
 	if !r.unsigned {
 		// The current credentials for every attempt: temporary ones may
 		// have been refreshed since the last.
-		creds, err := c.currentCredentials(ctx)
+		var creds Credentials
 		if r.signWith != nil {
-			creds, err = *r.signWith, nil
-		}
-		if err != nil {
+			creds = *r.signWith
+		} else if creds, err = c.currentCredentials(ctx); err != nil {
 			return nil, err
 		}
 		if creds.Token != "" {

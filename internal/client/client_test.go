@@ -28,6 +28,7 @@ func newClient(t testing.TB, endpoint string, creds client.Credentials, opts ...
 	cfg := client.Config{
 		Endpoint:     endpoint,
 		AuthURL:      endpoint + "/v3",
+		STSEndpoint:  endpoint,
 		Region:       "cn-north-4",
 		ProjectID:    simulator.DefaultProjectID,
 		Credentials:  creds,

@@ -123,7 +123,7 @@ func (c *Client) currentCredentials(ctx context.Context) (Credentials, error) {
 	creds, err := c.creds.get(ctx)
 	if err != nil {
 		var ce *CredentialError
-		if errors.As(err, &ce) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		if errors.As(err, &ce) || ctx.Err() != nil {
 			return Credentials{}, err
 		}
 		return Credentials{}, &CredentialError{Source: c.sourceName, Err: err}
