@@ -95,6 +95,24 @@ func (s *Simulator) CredentialsIssued() int {
 	return s.issuedCount
 }
 
+// IssuedSecrets lists every temporary credential, token and metadata
+// session the simulator handed out, for tests that check none of them leaks.
+func (s *Simulator) IssuedSecrets() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, k := range s.issued {
+		out = append(out, k.cred.AccessKey, k.cred.SecretKey, k.cred.SecurityToken)
+	}
+	for t := range s.unscoped {
+		out = append(out, t)
+	}
+	for t := range s.metadataSessions {
+		out = append(out, t)
+	}
+	return out
+}
+
 // SetMetadataAgency makes the metadata service answer with (or, with
 // false, without) an agency's keys.
 func (s *Simulator) SetMetadataAgency(attached bool) {
