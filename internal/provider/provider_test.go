@@ -162,6 +162,15 @@ func TestProviderSchemaIsValid(t *testing.T) {
 			t.Errorf("provider argument %s missing", name)
 		}
 	}
+	sensitiveID := false
+	for _, b := range schema.Provider.Block.BlockTypes {
+		for _, a := range b.Block.Attributes {
+			sensitiveID = sensitiveID || b.TypeName == "assume_role_with_oidc" && a.Name == "id_token" && a.Sensitive
+		}
+	}
+	if !sensitiveID {
+		t.Error("assume_role_with_oidc.id_token must exist and be sensitive")
+	}
 }
 
 func TestAccProviderAuthErrors(t *testing.T) {
