@@ -298,7 +298,7 @@ func (c *Client) baseURL(region string) (*url.URL, error) {
 		u := *c.endpoint
 		return &u, nil
 	}
-	return parseEndpoint(DefaultEndpoint(region))
+	return parseEndpoint("https://hss." + region + "." + c.cloud(region))
 }
 
 // newHTTPRequest builds and signs one attempt. Signing again on every

@@ -323,9 +323,27 @@ type metadataSource struct {
 	timeout  time.Duration
 }
 
-// retrieve asks the metadata service directly, not through the proxy and
-// without retries: off ECS it must fail at once.
+// MetadataError is a failure of the ECS metadata service: off ECS, the sign
+// in found nothing at all.
+type MetadataError struct {
+	Endpoint string
+	Err      error
+}
+
+func (e *MetadataError) Error() string { return e.Err.Error() }
+func (e *MetadataError) Unwrap() error { return e.Err }
+
 func (s *metadataSource) retrieve(ctx context.Context) (Credentials, time.Time, error) {
+	creds, exp, err := s.ask(ctx)
+	if err != nil {
+		return Credentials{}, time.Time{}, &MetadataError{Endpoint: s.endpoint.String(), Err: err}
+	}
+	return creds, exp, nil
+}
+
+// ask asks the metadata service directly, not through the proxy and
+// without retries: off ECS it must fail at once.
+func (s *metadataSource) ask(ctx context.Context) (Credentials, time.Time, error) {
 	hc := &http.Client{Timeout: s.timeout, Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
 	call := func(method, path string, header map[string]string) (*http.Response, error) {
 		req, err := http.NewRequestWithContext(ctx, method, s.endpoint.String()+path, nil)

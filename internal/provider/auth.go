@@ -114,7 +114,7 @@ func resolveSignIn(m providerModel) (*signIn, error) {
 		switch mode {
 		case "access_key/secret_key":
 			s.creds = client.Credentials{AccessKey: m.AccessKey.ValueString(), SecretKey: m.SecretKey.ValueString(), SecurityToken: m.SecurityToken.ValueString()}
-			if err := s.creds.Validate(); err != nil {
+			if err := validateKeys(s.creds); err != nil {
 				return nil, credentialsError(err, "access_key and secret_key")
 			}
 		case "token":
@@ -142,7 +142,7 @@ func resolveSignIn(m providerModel) (*signIn, error) {
 			}
 		default:
 			s.creds = client.Credentials{AccessKey: os.Getenv(envAccessKey), SecretKey: os.Getenv(envSecretKey), SecurityToken: os.Getenv(envSecurityToken)}
-			if err := s.creds.Validate(); err != nil {
+			if err := validateKeys(s.creds); err != nil {
 				return nil, credentialsError(err, envAccessKey+" and "+envSecretKey)
 			}
 		}
@@ -185,6 +185,13 @@ func only(level string, modes map[string]bool) (string, error) {
 	slices.Sort(set)
 	return "", &authError{summary: "Conflicting HSS credentials",
 		detail: "The " + level + " set more than one way to sign in: " + strings.Join(set, " and ") + ". Set exactly one. " + orderHelp}
+}
+
+func validateKeys(c client.Credentials) error {
+	if c.AccessKey == "" && c.SecretKey == "" {
+		return errors.New("a security token is set without the access key pair it belongs to")
+	}
+	return c.Validate()
 }
 
 func credentialsError(err error, pair string) error {
@@ -371,7 +378,8 @@ func (s *signIn) checkCredentials(ctx context.Context, c *client.Client) error {
 		return nil
 	}
 	err := c.CheckCredentials(ctx)
-	if err != nil && s.metadata != nil && s.source == "ECS metadata" {
+	var me *client.MetadataError
+	if s.metadata != nil && errors.As(err, &me) {
 		return s.nothingSignsIn(err)
 	}
 	return err

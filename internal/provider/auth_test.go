@@ -336,6 +336,17 @@ func TestAccAuthMetadata(t *testing.T) {
 			t.Fatal("no session token was asked for")
 		}
 	})
+	t.Run("the instance's agency assumes another", func(t *testing.T) {
+		e := newTestEnv(t)
+		t.Setenv(envTestMetadataEndpoint, e.srv.URL)
+		t.Setenv("HW_ASSUME_ROLE_AGENCY_NAME", simulator.DefaultAgencyName)
+		t.Setenv("HW_ASSUME_ROLE_DOMAIN_ID", simulator.DefaultDomainID)
+		unitTest(t, readStep(e.signInProvider(regionArg)+oneRead))
+		expectAuth(t, e.sim, "issued")
+		if e.sim.Count(simulator.MetadataSecurityKey) == 0 || e.sim.Count(simulator.STSAssume) == 0 {
+			t.Fatal("want the metadata keys, then STS")
+		}
+	})
 	// A metadata address that accepts connections and never answers: the
 	// short timeout ends it (without one, this test would hang until go
 	// test's own timeout), and the error lists every source tried.
@@ -390,6 +401,9 @@ func TestAccAuthPrecedence(t *testing.T) {
 		{name: "two modes in the environment",
 			env: map[string]string{"HW_ACCESS_KEY": "a", "HW_SECRET_KEY": "s", "HW_AUTH_TOKEN": "t"},
 			err: []string{"Conflicting HSS credentials", "environment variables set more than one way to sign in: HW_ACCESS_KEY/HW_SECRET_KEY and HW_AUTH_TOKEN"}},
+		{name: "a security token alone",
+			env: map[string]string{"HW_SECURITY_TOKEN": "st"},
+			err: []string{"Invalid HSS credentials", "a security token is set without the access key pair it belongs to"}},
 		{name: "two modes in the arguments",
 			args: []string{keysArgs, `profile = "dev"`},
 			err:  []string{"provider arguments set more than one way to sign in: access_key/secret_key and profile"}},
