@@ -186,6 +186,17 @@ func TestProjectLookupFollowsLinksAndRefusesToGuess(t *testing.T) {
 	if !errors.As(err, &pe) || !strings.Contains(err.Error(), `IAM has no project named "eu-west-101": GET /v3/projects?name=eu-west-101 answered 0 projects`) {
 		t.Fatalf("got %v", err)
 	}
+	// IAM's answers are kept: asking again asks IAM nothing.
+	before := sim.Count(simulator.IAMProjects)
+	if _, err := c.Project(ctx, "ap-southeast-1"); !errors.As(err, &pe) {
+		t.Fatalf("got %v", err)
+	}
+	if _, err := c.Project(ctx, "eu-west-101"); !errors.As(err, &pe) {
+		t.Fatalf("got %v", err)
+	}
+	if n := sim.Count(simulator.IAMProjects); n != before {
+		t.Fatalf("%d more lookups for answers IAM already gave", n-before)
+	}
 }
 
 func TestTokenProjectIsTheTokensScope(t *testing.T) {

@@ -35,7 +35,8 @@ func (e *ProjectError) Error() string {
 
 // Project is the IAM project of a region: the configured one for the
 // client's region, otherwise looked up in IAM once for the client's
-// lifetime (concurrent callers share the lookup).
+// lifetime (concurrent callers share the lookup). IAM's answer that no or
+// several projects match is kept too; a failed request is asked again.
 func (c *Client) Project(ctx context.Context, region string) (string, error) {
 	if region == "" {
 		region = c.cfg.Region
@@ -43,9 +44,19 @@ func (c *Client) Project(ctx context.Context, region string) (string, error) {
 	if region == c.cfg.Region && c.cfg.ProjectID != "" {
 		return c.cfg.ProjectID, nil
 	}
-	v, err := c.projects.do(region, func() (any, error) { return c.lookUpProject(ctx, region) })
+	v, err := c.projects.do(region, func() (any, error) {
+		id, err := c.lookUpProject(ctx, region)
+		var pe *ProjectError
+		if errors.As(err, &pe) {
+			return pe, nil // IAM's definitive answer is kept like a project id
+		}
+		return id, err
+	})
 	if err != nil {
 		return "", err
+	}
+	if pe, ok := v.(*ProjectError); ok {
+		return "", pe
 	}
 	id, _ := v.(string)
 	return id, nil
