@@ -335,14 +335,14 @@ func TestLoadProfile(t *testing.T) {
 	}
 	file := write("config.json", `{"current":"dev","profiles":[
  {"name":"dev","mode":"AKSK","accessKeyId":"AKDEV0000000000000001","secretAccessKey":"sk-dev","region":"cn-north-4","projectId":"p-dev"},
- {"name":"sso","mode":"SSO","region":"ap-southeast-1","ssoAuth":{"stsToken":{"accessKeyId":"AKSSO","secretAccessKey":"sk-sso","securityToken":"st-sso"}}},
- {"name":"enc","mode":"AKSK","accessKeyId":"Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFy==","secretAccessKey":"x"}]}`)
+ {"name":"sso","mode":"SSO","region":"ap-southeast-1","ssoAuth":{"stsToken":{"accessKeyId":"AKSSO000000000000001","secretAccessKey":"sk-sso","securityToken":"st-sso"}}},
+ {"name":"enc","mode":"AKSK","accessKeyId":"9f2c4e1ab37d0c5e8a6b2f14d9e07c3a5b8e1f60c2d4a7b9","secretAccessKey":"x"}]}`)
 	p, err := client.LoadProfile(file, "")
 	if err != nil || p.Name != "dev" || p.Credentials.AccessKey != "AKDEV0000000000000001" || p.Region != "cn-north-4" || p.ProjectID != "p-dev" {
 		t.Fatalf("current profile: %v", err)
 	}
 	p, err = client.LoadProfile(file, "sso")
-	if err != nil || p.Credentials.SecurityToken != "st-sso" || p.Credentials.AccessKey != "AKSSO" {
+	if err != nil || p.Credentials.SecurityToken != "st-sso" || p.Credentials.AccessKey != "AKSSO000000000000001" {
 		t.Fatalf("SSO profile: %v", err)
 	}
 	if fmt.Sprint(p) != "client.Profile{redacted}" || fmt.Sprintf("%#v", p) != "client.Profile{redacted}" {

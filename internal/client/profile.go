@@ -98,13 +98,11 @@ func LoadProfile(file, name string) (Profile, error) {
 			keys = *p.SSOAuth.STSToken
 		}
 		if keys.AccessKeyID == "" || keys.SecretAccessKey == "" {
-			if looksEncrypted(keys) {
-				return Profile{}, fmt.Errorf("profile %q in %s holds encrypted keys; run `hcloud configure set --cli-auth-encrypt=false` and try again", wanted, file)
-			}
 			return Profile{}, fmt.Errorf("profile %q in %s has no access key pair (mode %q); the provider reads AKSK and SSO profiles", wanted, file, p.Mode)
 		}
 		if looksEncrypted(keys) {
-			return Profile{}, fmt.Errorf("profile %q in %s holds encrypted keys; run `hcloud configure set --cli-auth-encrypt=false` and try again", wanted, file)
+			return Profile{}, fmt.Errorf("profile %q in %s holds no plain access key id: KooCLI encrypts keys unless told not to. "+
+				"Run `hcloud configure set --cli-auth-encrypt=false`, configure the profile again, and try again", wanted, file)
 		}
 		return Profile{
 			Name:             wanted,
@@ -119,8 +117,18 @@ func LoadProfile(file, name string) (Profile, error) {
 	return Profile{}, fmt.Errorf("the shared config file %s has no profile %q (it has: %s)", file, wanted, strings.Join(names, ", "))
 }
 
-// looksEncrypted: KooCLI's encrypted keys are long base64 blobs, while an
-// access key id is 20 letters and digits.
+// looksEncrypted: an access key id is 16 to 40 upper-case letters and
+// digits (20 today). Anything else in that field is what KooCLI writes when
+// it encrypts the keys, its default since 5.2.7.
 func looksEncrypted(k koocliKeys) bool {
-	return len(k.AccessKeyID) > 64 || strings.ContainsAny(k.AccessKeyID, "+/=")
+	ak := k.AccessKeyID
+	if len(ak) < 16 || len(ak) > 40 {
+		return ak != ""
+	}
+	for _, r := range ak {
+		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
+			return true
+		}
+	}
+	return false
 }

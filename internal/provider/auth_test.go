@@ -221,16 +221,24 @@ func TestAccAuthProfile(t *testing.T) {
 			ExpectError: errorLike("Cannot use the KooCLI profile", `has no profile "prod" (it has: dev, sso)`)})
 		e.expectNoRequests(t)
 	})
-	t.Run("an encrypted file", func(t *testing.T) {
-		e := newTestEnv(t)
-		file := filepath.Join(t.TempDir(), "config.json")
-		if err := os.WriteFile(file, []byte("\x8a\x13\x07ciphertext-of-a-kooCLI-config"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		unitTest(t, resource.TestStep{Config: e.signInProvider(regionArg, fmt.Sprintf("shared_config_file = %q", file)) + oneRead,
-			ExpectError: errorLike("Cannot use the KooCLI profile", "hcloud configure set --cli-auth-encrypt=false")})
-		e.expectNoRequests(t)
-	})
+	// KooCLI encrypts the keys by default: whether the whole file or the
+	// key fields are unreadable, the error says how to turn that off.
+	for name, body := range map[string]string{
+		"an encrypted file": "\x8a\x13\x07ciphertext-of-a-kooCLI-config",
+		"encrypted keys": `{"current": "default", "profiles": [{"name": "default", "mode": "AKSK", "region": "cn-north-4",
+  "accessKeyId": "9f2c4e1ab37d0c5e8a6b2f14d9e07c3a5b8e1f60c2d4a7b9", "secretAccessKey": "0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d"}]}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newTestEnv(t)
+			file := filepath.Join(t.TempDir(), "config.json")
+			if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			unitTest(t, resource.TestStep{Config: e.signInProvider(regionArg, fmt.Sprintf("shared_config_file = %q", file)) + oneRead,
+				ExpectError: errorLike("Cannot use the KooCLI profile", "hcloud configure set --cli-auth-encrypt=false")})
+			e.expectNoRequests(t)
+		})
+	}
 }
 
 func bodyOf(t *testing.T, sim *simulator.Simulator, e simulator.Endpoint) string {
