@@ -105,8 +105,7 @@ type Client struct {
 
 	iam        *url.URL // the IAM v3 endpoint
 	sts        *url.URL
-	creds      *credentialCache   // what requests are signed with
-	caches     []*credentialCache // creds and the base credentials under an agency
+	creds      *credentialCache // what requests are signed with
 	sourceName string
 	projects   group // region -> project id, kept for the client's lifetime
 }

@@ -26,8 +26,9 @@ const MaxRefreshMargin = 10 * time.Minute
 
 // credentialCache hands out the source's credentials and fetches new ones
 // when the current ones are about to expire: once for every caller, however
-// many are waiting. A failed fetch is shared with the callers waiting for it
-// and not kept, so the next caller tries again.
+// many are waiting. A failed refresh keeps the current credentials while
+// they are still valid; otherwise the failure is shared with the callers
+// waiting for it and not kept, so the next caller tries again.
 type credentialCache struct {
 	source credentialSource
 	now    func() time.Time
@@ -38,7 +39,6 @@ type credentialCache struct {
 	expiresAt time.Time
 	valid     bool
 	inflight  *credentialFetch
-	fetches   int
 }
 
 type credentialFetch struct {
@@ -63,7 +63,6 @@ func (c *credentialCache) get(ctx context.Context) (Credentials, error) {
 	if f == nil {
 		f = &credentialFetch{done: make(chan struct{})}
 		c.inflight = f
-		c.fetches++
 		go c.fetch(f) // detached: one caller going away must not fail the others
 	}
 	c.mu.Unlock()
@@ -87,7 +86,15 @@ func (c *credentialCache) fetch(f *credentialFetch) {
 	defer c.mu.Unlock()
 	c.inflight = nil
 	if err != nil {
-		f.err = err
+		now := c.now()
+		if c.valid && !c.expiresAt.IsZero() && now.Before(c.expiresAt) {
+			// A failed refresh while the current keys still work: keep
+			// them, and try again a little later, not on every request.
+			c.refreshAt = now.Add(min(c.expiresAt.Sub(now)/4, 30*time.Second))
+			f.creds = c.creds
+		} else {
+			f.err = err
+		}
 		close(f.done)
 		return
 	}
@@ -99,23 +106,6 @@ func (c *credentialCache) fetch(f *credentialFetch) {
 	}
 	f.creds = creds
 	close(f.done)
-}
-
-// Fetches is how many times credentials were obtained or refreshed.
-func (c *credentialCache) Fetches() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.fetches
-}
-
-// CredentialFetches is how many times the client obtained or refreshed its
-// credentials (the base credentials of an agency step included).
-func (c *Client) CredentialFetches() int {
-	n := 0
-	for _, cache := range c.caches {
-		n += cache.Fetches()
-	}
-	return n
 }
 
 // currentCredentials are the credentials the next attempt is signed with.

@@ -113,6 +113,38 @@ func TestAgencyKeysRefreshOncePerExpiry(t *testing.T) {
 	}
 }
 
+// A refresh that fails while the current keys still work does not fail
+// reads; the next try, a little later, replaces them.
+func TestFailedRefreshKeepsValidKeys(t *testing.T) {
+	clk := &clock{now: time.Now()}
+	sim, srv := startSimWith(t, simulator.Options{Now: clk.Now})
+	sim.SetCredentialLifetime(3 * time.Second)
+	c := newClient(t, srv.URL, aksk, func(cfg *client.Config) {
+		cfg.Now = clk.Now
+		cfg.AssumeRole = &client.AssumeRole{AgencyName: simulator.DefaultAgencyName, DomainName: simulator.DefaultDomainName}
+	})
+	readMany(t, c, 2, "a")
+	clk.Advance(2500 * time.Millisecond) // inside the margin, still valid
+	sim.Inject(simulator.Fault{Endpoint: simulator.IAMSecurityTokens, Status: 500})
+	readMany(t, c, 5, "b")
+	if n := sim.Count(simulator.IAMSecurityTokens); n != 2 {
+		t.Fatalf("%d security token requests, want 2 (the first, the failed refresh)", n)
+	}
+	clk.Advance(200 * time.Millisecond) // past the retry delay (0.5 s left / 4)
+	readMany(t, c, 5, "c")
+	if n := sim.CredentialsIssued(); n != 2 {
+		t.Fatalf("%d keys issued, want 2: the refresh was not tried again", n)
+	}
+	// Once they expire, a failed refresh fails the read: no stale keys.
+	clk.Advance(4 * time.Second)
+	sim.Inject(simulator.Fault{Endpoint: simulator.IAMSecurityTokens, Status: 500})
+	_, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local", ImageName: ptr("d")})
+	var ce *client.CredentialError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "HTTP 500") {
+		t.Fatalf("got %v, want the refresh failure", err)
+	}
+}
+
 func between(s, start, end string) string {
 	_, rest, _ := strings.Cut(s, start)
 	v, _, _ := strings.Cut(rest, end)

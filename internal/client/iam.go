@@ -107,7 +107,7 @@ func (c *Client) setUpAuth() error {
 		base, c.sourceName = staticSource{c.cfg.Credentials}, "the configured credentials"
 	}
 	baseCache := newCredentialCache(base, c.cfg.Now)
-	c.creds, c.caches = baseCache, []*credentialCache{baseCache}
+	c.creds = baseCache
 	if ar := c.cfg.AssumeRole; ar != nil {
 		a := *ar
 		if a.AgencyName == "" || (a.DomainName == "") == (a.DomainID == "") {
@@ -120,7 +120,6 @@ func (c *Client) setUpAuth() error {
 			return errors.New("assuming an agency by domain id (STS) needs access keys; with a token, give the domain name instead")
 		}
 		c.creds = newCredentialCache(&agencySource{c: c, base: baseCache, cfg: a}, c.cfg.Now)
-		c.caches = append(c.caches, c.creds)
 		c.sourceName = "agency " + a.AgencyName
 	}
 	return nil
