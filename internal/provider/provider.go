@@ -423,6 +423,8 @@ func (p *hssProvider) DataSources(context.Context) []func() datasource.DataSourc
 		NewImageBaselineStatisticDataSource,
 		NewImageSecurityReportStatisticDataSource,
 		NewImageSecuritySummaryDataSource,
+		NewImageDataSource,
+		NewImagesDataSource,
 	}
 }
 
