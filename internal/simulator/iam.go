@@ -52,7 +52,7 @@ const (
 	MetadataSecurityKey Endpoint = "metadata-securitykey"
 )
 
-func matchIAM(method, path string) (route, bool) {
+func matchIAM(path string) (route, bool) {
 	for _, r := range []struct {
 		path string
 		rt   route
@@ -69,7 +69,6 @@ func matchIAM(method, path string) (route, bool) {
 			return r.rt, true
 		}
 	}
-	_ = method
 	return route{}, false
 }
 
@@ -172,14 +171,10 @@ func (s *Simulator) knownProject(id string) bool {
 	return false
 }
 
-func iamError(w http.ResponseWriter, status int, code, msg, requestID string) {
-	writeError(w, status, code, msg, requestID)
-}
-
 // serveIAM answers the IAM, STS and metadata routes.
 func (s *Simulator) serveIAM(w http.ResponseWriter, r *http.Request, rt route, query url.Values, body []byte, requestID string) {
 	if r.Method != rt.method {
-		iamError(w, http.StatusMethodNotAllowed, "APIGW.0101", "The API does not exist or has not been published in the environment.", requestID)
+		writeError(w, http.StatusMethodNotAllowed, "APIGW.0101", "The API does not exist or has not been published in the environment.", requestID)
 		return
 	}
 	switch rt.endpoint {
@@ -221,7 +216,7 @@ func (s *Simulator) serveIAM(w http.ResponseWriter, r *http.Request, rt route, q
 	if rt.endpoint == IAMSecurityTokens && isTokenMethod(body) {
 		// Authenticated by the token in the body.
 	} else if msg, ok := s.authenticate(r, body); !ok {
-		iamError(w, http.StatusUnauthorized, "APIGW.0301", "Incorrect IAM authentication information: "+msg, requestID)
+		writeError(w, http.StatusUnauthorized, "APIGW.0301", "Incorrect IAM authentication information: "+msg, requestID)
 		return
 	}
 	switch rt.endpoint {
@@ -239,7 +234,7 @@ func (s *Simulator) serveIAM(w http.ResponseWriter, r *http.Request, rt route, q
 func (s *Simulator) serveProjects(w http.ResponseWriter, r *http.Request, query url.Values, requestID string) {
 	for k := range query {
 		if k != "name" && k != "page" {
-			iamError(w, http.StatusBadRequest, "IAM.0007", "Unsupported query parameter "+k+".", requestID)
+			writeError(w, http.StatusBadRequest, "IAM.0007", "Unsupported query parameter "+k+".", requestID)
 			return
 		}
 	}
@@ -282,7 +277,7 @@ func (s *Simulator) validToken(tok string) bool {
 func (s *Simulator) serveTokenInfo(w http.ResponseWriter, r *http.Request, requestID string) {
 	subject := r.Header.Get("X-Subject-Token")
 	if !s.validToken(subject) {
-		iamError(w, http.StatusNotFound, "IAM.0011", "The subject token is invalid or has expired.", requestID)
+		writeError(w, http.StatusNotFound, "IAM.0011", "The subject token is invalid or has expired.", requestID)
 		return
 	}
 	name := ""
@@ -322,12 +317,12 @@ func (s *Simulator) serveIDToken(w http.ResponseWriter, r *http.Request, body []
 		} `json:"auth"`
 	}
 	if err := json.Unmarshal(body, &b); err != nil || b.Auth.IDToken.ID == "" {
-		iamError(w, http.StatusBadRequest, "IAM.0006", "The request body is invalid: auth.id_token.id is required.", requestID)
+		writeError(w, http.StatusBadRequest, "IAM.0006", "The request body is invalid: auth.id_token.id is required.", requestID)
 		return
 	}
 	accepted, known := s.opts.IdentityProviders[idp]
 	if !known {
-		iamError(w, http.StatusNotFound, "IAM.0070", fmt.Sprintf("The identity provider %q does not exist.", idp), requestID)
+		writeError(w, http.StatusNotFound, "IAM.0070", fmt.Sprintf("The identity provider %q does not exist.", idp), requestID)
 		return
 	}
 	ok := false
@@ -335,7 +330,7 @@ func (s *Simulator) serveIDToken(w http.ResponseWriter, r *http.Request, body []
 		ok = ok || hmac.Equal([]byte(t), []byte(b.Auth.IDToken.ID))
 	}
 	if !ok {
-		iamError(w, http.StatusUnauthorized, "IAM.0101", "The id token failed verification: signature, issuer or audience does not match the identity provider.", requestID)
+		writeError(w, http.StatusUnauthorized, "IAM.0101", "The id token failed verification: signature, issuer or audience does not match the identity provider.", requestID)
 		return
 	}
 	tok := "sim-unscoped-token-" + randomHex(24)
@@ -368,11 +363,11 @@ func (s *Simulator) serveSecurityTokens(w http.ResponseWriter, r *http.Request, 
 		} `json:"auth"`
 	}
 	if err := json.Unmarshal(body, &b); err != nil || len(b.Auth.Identity.Methods) != 1 {
-		iamError(w, http.StatusBadRequest, "IAM.0006", "The request body is invalid.", requestID)
+		writeError(w, http.StatusBadRequest, "IAM.0006", "The request body is invalid.", requestID)
 		return
 	}
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		iamError(w, http.StatusBadRequest, "IAM.0006", "Content-Type must be application/json;charset=UTF-8.", requestID)
+		writeError(w, http.StatusBadRequest, "IAM.0006", "Content-Type must be application/json;charset=UTF-8.", requestID)
 		return
 	}
 	duration := int64(900)
@@ -381,37 +376,37 @@ func (s *Simulator) serveSecurityTokens(w http.ResponseWriter, r *http.Request, 
 	case "assume_role":
 		a := b.Auth.Identity.AssumeRole
 		if a == nil || a.AgencyName == "" || (a.DomainName == "" && a.DomainID == "") {
-			iamError(w, http.StatusBadRequest, "IAM.0006", "assume_role needs agency_name and domain_name or domain_id.", requestID)
+			writeError(w, http.StatusBadRequest, "IAM.0006", "assume_role needs agency_name and domain_name or domain_id.", requestID)
 			return
 		}
 		if !s.hasAgency(a.DomainName, a.DomainID, a.AgencyName) {
-			iamError(w, http.StatusForbidden, "IAM.0003", fmt.Sprintf("You cannot assume agency %q of that domain.", a.AgencyName), requestID)
+			writeError(w, http.StatusForbidden, "IAM.0003", fmt.Sprintf("You cannot assume agency %q of that domain.", a.AgencyName), requestID)
 			return
 		}
 		given = a.DurationSeconds
 	case "token":
 		t := b.Auth.Identity.Token
 		if t == nil {
-			iamError(w, http.StatusBadRequest, "IAM.0006", "token.id is required.", requestID)
+			writeError(w, http.StatusBadRequest, "IAM.0006", "token.id is required.", requestID)
 			return
 		}
 		s.mu.Lock()
 		exp, ok := s.unscoped[t.ID]
 		s.mu.Unlock()
 		if !ok && !s.validToken(t.ID) || ok && s.now().After(exp) {
-			iamError(w, http.StatusUnauthorized, "IAM.0011", "The token is invalid or has expired.", requestID)
+			writeError(w, http.StatusUnauthorized, "IAM.0011", "The token is invalid or has expired.", requestID)
 			return
 		}
 		given = t.DurationSeconds
 	default:
-		iamError(w, http.StatusBadRequest, "IAM.0006", "Unsupported method.", requestID)
+		writeError(w, http.StatusBadRequest, "IAM.0006", "Unsupported method.", requestID)
 		return
 	}
 	if given != nil {
 		duration = *given
 	}
 	if duration < 900 || duration > 86400 {
-		iamError(w, http.StatusBadRequest, "IAM.0006", "duration_seconds must be from 900 to 86400.", requestID)
+		writeError(w, http.StatusBadRequest, "IAM.0006", "duration_seconds must be from 900 to 86400.", requestID)
 		return
 	}
 	c, exp := s.issue(time.Duration(duration) * time.Second)

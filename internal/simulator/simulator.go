@@ -329,7 +329,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rt, project, known := match(strings.Split(strings.Trim(r.URL.Path, "/"), "/"))
-	iamRoute, isIAM := matchIAM(r.Method, strings.Trim(r.URL.Path, "/"))
+	iamRoute, isIAM := matchIAM(strings.Trim(r.URL.Path, "/"))
 	if isIAM {
 		rt, known = iamRoute, true
 	}
