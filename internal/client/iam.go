@@ -367,10 +367,10 @@ func (s *metadataSource) ask(ctx context.Context) (Credentials, time.Time, error
 	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
-	switch {
-	case resp.StatusCode == http.StatusOK:
+	switch resp.StatusCode {
+	case http.StatusOK:
 		session = strings.TrimSpace(string(body))
-	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed:
+	case http.StatusNotFound, http.StatusMethodNotAllowed:
 	default:
 		return Credentials{}, time.Time{}, newAPIError(resp, nil, http.MethodPut, "/meta-data/latest/api/token")
 	}

@@ -283,7 +283,7 @@ func (s *signIn) fromOIDC(o *oidcModel) error {
 
 // durationFrom reads a duration in seconds from the argument or
 // HW_ASSUME_ROLE_DURATION; 0 means the default.
-func durationFrom(v types.Int64, max int64) (time.Duration, error) {
+func durationFrom(v types.Int64, limit int64) (time.Duration, error) {
 	if !v.IsNull() {
 		return time.Duration(v.ValueInt64()) * time.Second, nil
 	}
@@ -292,9 +292,9 @@ func durationFrom(v types.Int64, max int64) (time.Duration, error) {
 		return 0, nil
 	}
 	n, err := strconv.ParseInt(env, 10, 64)
-	if err != nil || n < 900 || n > max {
+	if err != nil || n < 900 || n > limit {
 		return 0, &authError{summary: "Invalid " + envAgencyDuration,
-			detail: fmt.Sprintf("%s must be a whole number of seconds from 900 to %d, got %q.", envAgencyDuration, max, env)}
+			detail: fmt.Sprintf("%s must be a whole number of seconds from 900 to %d, got %q.", envAgencyDuration, limit, env)}
 	}
 	return time.Duration(n) * time.Second, nil
 }
@@ -330,11 +330,11 @@ func (s *signIn) agency(m providerModel) error {
 		return &authError{attr: path.Root("assume_role"), summary: "Agency domain",
 			detail: "assume_role needs exactly one of domain_name (" + envAgencyDomainName + "), for IAM, and domain_id (" + envAgencyDomainID + "), for STS."}
 	}
-	max := int64(86400)
+	limit := int64(86400)
 	if cfg.DomainID != "" {
-		max = 43200
+		limit = 43200
 	}
-	d, err := durationFrom(a.Duration, max)
+	d, err := durationFrom(a.Duration, limit)
 	if err != nil {
 		return err
 	}
