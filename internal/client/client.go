@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -64,10 +65,23 @@ type Logger interface {
 type Config struct {
 	// Endpoint is the base URL. Empty means DefaultEndpoint(region) for the
 	// region of each request.
-	Endpoint    string
-	Region      string
-	ProjectID   string
+	Endpoint string
+	Region   string
+	// ProjectID is the project of Region. Empty, and for every other
+	// region, the project is looked up in IAM once (see project.go).
+	ProjectID string
+	// Credentials are the base credentials, unless Metadata or OIDC give
+	// them. AssumeRole, when set, assumes an agency on top of them.
 	Credentials Credentials
+	Metadata    *MetadataSource
+	OIDC        *OIDCSource
+	AssumeRole  *AssumeRole
+	// AuthURL is the IAM v3 endpoint, default https://iam.{Region}.{cloud}/v3;
+	// STSEndpoint the STS one, default https://sts.{Region}.{cloud}. Cloud
+	// is the domain of default endpoints, default CloudDomain(Region).
+	AuthURL     string
+	STSEndpoint string
+	Cloud       string
 	// MaxRetries is how many times a retryable failure is retried.
 	MaxRetries int
 	// HTTPClient defaults to one built on NewTransport(TransportOptions{}).
@@ -88,6 +102,12 @@ type Client struct {
 	endpoint *url.URL // nil when derived from the region
 	http     *http.Client
 	flight   group
+
+	iam        *url.URL // the IAM v3 endpoint
+	sts        *url.URL
+	creds      *credentialCache // what requests are signed with
+	sourceName string
+	projects   group // region -> project id, kept for the client's lifetime
 }
 
 // Defaults.
@@ -100,14 +120,8 @@ const (
 
 // New checks the configuration and returns a Client.
 func New(cfg Config) (*Client, error) {
-	if cfg.ProjectID == "" {
-		return nil, errors.New("project id is empty")
-	}
 	if cfg.Region == "" {
 		return nil, errors.New("region is empty")
-	}
-	if err := cfg.Credentials.Validate(); err != nil {
-		return nil, err
 	}
 	if cfg.MaxRetries < 0 {
 		return nil, fmt.Errorf("max retries must be at least 0, got %d", cfg.MaxRetries)
@@ -136,6 +150,9 @@ func New(cfg Config) (*Client, error) {
 	if c.cfg.Now == nil {
 		c.cfg.Now = time.Now
 	}
+	if err := c.setUpAuth(); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -149,16 +166,30 @@ func parseEndpoint(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-// DefaultEndpoint is the public HSS endpoint of a region.
-func DefaultEndpoint(region string) string {
-	domain := "myhuaweicloud.com"
-	if region == "eu-west-101" {
-		domain = "myhuaweicloud.eu"
+// CloudDomain is the domain of a region's endpoints: myhuaweicloud.eu for
+// the regions whose name starts with eu-west-1 (eu-west-101), else
+// myhuaweicloud.com.
+func CloudDomain(region string) string {
+	if strings.HasPrefix(region, "eu-west-1") {
+		return "myhuaweicloud.eu"
 	}
-	return "https://hss." + region + "." + domain
+	return "myhuaweicloud.com"
 }
 
-// ProjectID is the project every request is made in.
+// DefaultEndpoint is the public HSS endpoint of a region.
+func DefaultEndpoint(region string) string {
+	return "https://hss." + region + "." + CloudDomain(region)
+}
+
+func (c *Client) cloud(region string) string {
+	if c.cfg.Cloud != "" {
+		return c.cfg.Cloud
+	}
+	return CloudDomain(region)
+}
+
+// ProjectID is the configured project of the client's region; empty when
+// it is looked up in IAM.
 func (c *Client) ProjectID() string { return c.cfg.ProjectID }
 
 // Region is the region requests go to unless a Scope overrides it.
@@ -224,21 +255,49 @@ type request struct {
 	body     []byte // JSON, nil for none
 	scope    Scope
 	retry    retryMode
+
+	// IAM, STS and metadata calls: an absolute endpoint instead of HSS's,
+	// no Region or X-Project-Id header, and extra (signed) headers.
+	base   *url.URL
+	header map[string]string
+	// signWith signs with these credentials instead of the client's
+	// current ones; unsigned sends no credentials at all.
+	signWith *Credentials
+	unsigned bool
+
+	project string // the project the placeholder segment resolved to
 }
 
+// projectSegment stands for the project id of the request's region until
+// newHTTPRequest resolves it.
+const projectSegment = "\x00{project_id}"
+
 func (c *Client) projectPath(segments ...string) []string {
-	return append([]string{"v5", c.cfg.ProjectID}, segments...)
+	return append([]string{"v5", projectSegment}, segments...)
 }
 
 // displayPath is the path as errors and logs show it.
-func (r *request) displayPath() string { return escapedPath(r.segments) }
+func (r *request) displayPath() string {
+	if r.base != nil {
+		return strings.TrimSuffix(r.base.Path, "/") + escapedPath(r.segments)
+	}
+	segments := r.segments
+	if i := slices.Index(segments, projectSegment); i >= 0 {
+		segments = slices.Clone(segments)
+		segments[i] = r.project
+		if r.project == "" {
+			return strings.Replace(escapedPath(segments), "//", "/{project_id}/", 1)
+		}
+	}
+	return escapedPath(segments)
+}
 
 func (c *Client) baseURL(region string) (*url.URL, error) {
 	if c.endpoint != nil {
 		u := *c.endpoint
 		return &u, nil
 	}
-	return parseEndpoint(DefaultEndpoint(region))
+	return parseEndpoint("https://hss." + region + "." + c.cloud(region))
 }
 
 // newHTTPRequest builds and signs one attempt. Signing again on every
@@ -248,13 +307,26 @@ func (c *Client) newHTTPRequest(ctx context.Context, r *request) (*http.Request,
 	if region == "" {
 		region = c.cfg.Region
 	}
-	u, err := c.baseURL(region)
-	if err != nil {
+	var u *url.URL
+	var err error
+	if r.base != nil {
+		base := *r.base
+		u = &base
+	} else if u, err = c.baseURL(region); err != nil {
 		return nil, err
 	}
 	segments := r.segments
+	if i := slices.Index(segments, projectSegment); i >= 0 {
+		if r.project == "" {
+			if r.project, err = c.Project(ctx, region); err != nil {
+				return nil, err
+			}
+		}
+		segments = slices.Clone(segments)
+		segments[i] = r.project
+	}
 	if u.Path != "" { // an endpoint with a base path
-		segments = append(strings.Split(strings.TrimPrefix(u.Path, "/"), "/"), r.segments...)
+		segments = append(strings.Split(strings.TrimPrefix(u.Path, "/"), "/"), segments...)
 	}
 	query := r.query
 	if r.scope.EnterpriseProjectID != "" {
@@ -274,15 +346,31 @@ func (c *Client) newHTTPRequest(ctx context.Context, r *request) (*http.Request,
 	}
 	req.URL = u // the escaped path and canonical query, exactly as signed
 
-	signed := map[string]string{"Host": u.Host, "Region": region, "X-Project-Id": c.cfg.ProjectID}
-	creds := c.cfg.Credentials
-	if creds.Token != "" {
-		signed["X-Auth-Token"] = creds.Token
-	} else {
-		if creds.SecurityToken != "" {
-			signed["X-Security-Token"] = creds.SecurityToken
+	signed := map[string]string{"Host": u.Host}
+	if r.base == nil {
+		signed["Region"] = region
+		if r.project != "" {
+			signed["X-Project-Id"] = r.project
 		}
-		signed["Authorization"] = signRequest(creds.AccessKey, creds.SecretKey, r.method, segments, u.RawQuery, signed, r.body, c.cfg.Now())
+	}
+	maps.Copy(signed, r.header)
+	if !r.unsigned {
+		// The current credentials for every attempt: temporary ones may
+		// have been refreshed since the last.
+		var creds Credentials
+		if r.signWith != nil {
+			creds = *r.signWith
+		} else if creds, err = c.currentCredentials(ctx); err != nil {
+			return nil, err
+		}
+		if creds.Token != "" {
+			signed["X-Auth-Token"] = creds.Token
+		} else {
+			if creds.SecurityToken != "" {
+				signed["X-Security-Token"] = creds.SecurityToken
+			}
+			signed["Authorization"] = signRequest(creds.AccessKey, creds.SecretKey, r.method, segments, u.RawQuery, signed, r.body, c.cfg.Now())
+		}
 	}
 	for k, v := range signed {
 		if k != "Host" {

@@ -27,6 +27,8 @@ func newClient(t testing.TB, endpoint string, creds client.Credentials, opts ...
 	t.Helper()
 	cfg := client.Config{
 		Endpoint:     endpoint,
+		AuthURL:      endpoint + "/v3",
+		STSEndpoint:  endpoint,
 		Region:       "cn-north-4",
 		ProjectID:    simulator.DefaultProjectID,
 		Credentials:  creds,
@@ -47,10 +49,17 @@ func newClient(t testing.TB, endpoint string, creds client.Credentials, opts ...
 
 func startSim(t testing.TB) (*simulator.Simulator, *httptest.Server) {
 	t.Helper()
-	sim := simulator.New(simulator.Options{})
+	sim := simulator.New(simulator.Options{Projects: testProjects})
 	srv := simulator.NewServer(sim)
 	t.Cleanup(srv.Close)
 	return sim, srv
+}
+
+// testProjects: the regions the tests read from, each with its project.
+var testProjects = []simulator.Project{
+	{ID: simulator.DefaultProjectID, Name: "cn-north-4"},
+	{ID: "a5e6f7a8b9c04d1e8f2a3b4c5d6e7f80", Name: "ap-southeast-1"},
+	{ID: "c1d2e3f4a5b64c7d8e9f0a1b2c3d4e5f", Name: "cn-north-1"},
 }
 
 func TestBaselineStatisticAllAuthModes(t *testing.T) {
@@ -113,8 +122,16 @@ func TestHeadersAndScope(t *testing.T) {
 		t.Fatal(err)
 	}
 	req := sim.Requests()[0]
+	// The region's own project, looked up in IAM, in the path and header.
+	if req.Endpoint != simulator.IAMProjects || req.Query.Get("name") != "ap-southeast-1" {
+		t.Fatalf("first request %s %s?%s, want the project lookup", req.Method, req.Path, req.RawQuery)
+	}
+	req = sim.Requests()[1]
 	if got := req.Header.Get("Region"); got != "ap-southeast-1" {
 		t.Errorf("region header = %q", got)
+	}
+	if want := "/v5/" + testProjects[1].ID + "/image/security-report/statistic"; req.Path != want || req.Header.Get("X-Project-Id") != testProjects[1].ID {
+		t.Errorf("path %s, X-Project-Id %q; want %s", req.Path, req.Header.Get("X-Project-Id"), want)
 	}
 	if got := req.Query.Get("enterprise_project_id"); got != "all_granted_eps" {
 		t.Errorf("enterprise_project_id = %q", got)

@@ -39,6 +39,16 @@ type Options struct {
 	Tokens      []string
 	Images      []Image
 	Now         func() time.Time
+
+	// IAM: the projects GET /v3/projects lists (HSS accepts each of them
+	// and ProjectID), how many per page (0: all on one), the agencies
+	// callers may assume, and the id tokens each OIDC identity provider
+	// accepts. UnscopedTokens makes Tokens unscoped.
+	Projects          []Project
+	ProjectsPerPage   int
+	Agencies          []Agency
+	IdentityProviders map[string][]string
+	UnscopedTokens    bool
 }
 
 // Well-known values of DefaultOptions, printed by cmd/hss-simulator and used
@@ -61,8 +71,11 @@ func DefaultOptions() Options {
 			{AccessKey: DefaultAccessKey, SecretKey: DefaultSecretKey},
 			{AccessKey: DefaultTempAccessKey, SecretKey: DefaultTempSecretKey, SecurityToken: DefaultSecurityToken},
 		},
-		Tokens: []string{DefaultToken},
-		Images: DefaultImages(),
+		Tokens:            []string{DefaultToken},
+		Images:            DefaultImages(),
+		Projects:          []Project{{ID: DefaultProjectID, Name: "cn-north-4"}},
+		Agencies:          []Agency{{DomainName: DefaultDomainName, DomainID: DefaultDomainID, Name: DefaultAgencyName}},
+		IdentityProviders: map[string][]string{DefaultIdpID: {DefaultIDToken}},
 	}
 }
 
@@ -133,6 +146,13 @@ type Simulator struct {
 	files        map[string]*file
 	seq          int
 	newConns     int
+
+	lifetime         time.Duration
+	issued           map[string]issuedKey
+	issuedCount      int
+	unscoped         map[string]time.Time
+	metadataSessions map[string]bool
+	noMetadataAgency bool
 }
 
 // New returns a simulator; zero Options fields are taken from DefaultOptions.
@@ -146,6 +166,15 @@ func New(opts Options) *Simulator {
 	}
 	if opts.Images == nil {
 		opts.Images = def.Images
+	}
+	if opts.Projects == nil {
+		opts.Projects = def.Projects
+	}
+	if opts.Agencies == nil {
+		opts.Agencies = def.Agencies
+	}
+	if opts.IdentityProviders == nil {
+		opts.IdentityProviders = def.IdentityProviders
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -300,6 +329,10 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rt, project, known := match(strings.Split(strings.Trim(r.URL.Path, "/"), "/"))
+	iamRoute, isIAM := matchIAM(strings.Trim(r.URL.Path, "/"))
+	if isIAM {
+		rt, known = iamRoute, true
+	}
 	query, _ := url.ParseQuery(r.URL.RawQuery)
 
 	s.mu.Lock()
@@ -334,6 +367,10 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if isIAM {
+		s.serveIAM(rec, r, rt, query, body, requestID)
+		return
+	}
 	if msg, ok := s.authenticate(r, body); !ok {
 		writeError(rec, http.StatusUnauthorized, "APIGW.0301", "Incorrect IAM authentication information: "+msg, requestID)
 		return
@@ -342,7 +379,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, http.StatusNotFound, "APIGW.0101", "The API does not exist or has not been published in the environment.", requestID)
 		return
 	}
-	if project != s.opts.ProjectID {
+	if !s.knownProject(project) {
 		writeError(rec, http.StatusForbidden, "HSS.0004", fmt.Sprintf("You are not authorized to access project %q.", project), requestID)
 		return
 	}
