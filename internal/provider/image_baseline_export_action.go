@@ -5,11 +5,8 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/action/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
 var (
@@ -37,33 +34,8 @@ func (a *imageBaselineExportAction) Metadata(_ context.Context, req action.Metad
 }
 
 func (a *imageBaselineExportAction) Schema(ctx context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
-	attrs := map[string]schema.Attribute{
-		"export_size": schema.Int64Attribute{
-			Required:    true,
-			Description: exportSizeDescription,
-			Validators:  []validator.Int64{int64validator.Between(0, 2147483647)},
-		},
-		"enterprise_project_id": schema.StringAttribute{
-			Optional:    true,
-			Description: "Enterprise project to export from; `all_granted_eps` for every project you may see. Defaults to the provider's `enterprise_project_id`.",
-			Validators:  []validator.String{stringvalidator.LengthBetween(1, 256)},
-		},
-		"region": schema.StringAttribute{
-			Optional:    true,
-			Description: "Region to export from, overriding the provider's `region`.",
-			Validators:  []validator.String{stringvalidator.LengthBetween(1, 128)},
-		},
-		"wait_for_completion": schema.BoolAttribute{
-			Optional:    true,
-			Description: waitDescription,
-		},
-		"output_path": schema.StringAttribute{
-			Optional:    true,
-			Description: outputPathDescription,
-			Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
-		},
-	}
-	filterActionAttributes(attrs)
+	attrs := map[string]schema.Attribute{}
+	exportActionAttributes(attrs)
 	resp.Schema = schema.Schema{
 		Description: "Runs one export of image baseline check results in HSS each time it is invoked " +
 			"(`terraform apply -invoke=action.hss_image_baseline_export.NAME`, or a `lifecycle.action_trigger`), reporting the task id, its record count, " +
@@ -83,6 +55,7 @@ func (a *imageBaselineExportAction) Configure(_ context.Context, req action.Conf
 func (a *imageBaselineExportAction) ValidateConfig(ctx context.Context, req action.ValidateConfigRequest, resp *action.ValidateConfigResponse) {
 	validateExportConfig(ctx, req.Config, &resp.Diagnostics)
 	validateFilterRanges(ctx, req.Config, &resp.Diagnostics)
+	validatePositiveTimeout(ctx, req.Config, "invoke", &resp.Diagnostics)
 }
 
 func (a *imageBaselineExportAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {

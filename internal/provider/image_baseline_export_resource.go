@@ -6,19 +6,14 @@ import (
 	"net/http"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -30,6 +25,7 @@ var (
 	_ resource.Resource                   = (*imageBaselineExportResource)(nil)
 	_ resource.ResourceWithConfigure      = (*imageBaselineExportResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*imageBaselineExportResource)(nil)
+	_ resource.ResourceWithImportState    = (*imageBaselineExportResource)(nil)
 )
 
 // NewImageBaselineExportResource is the hss_image_baseline_export resource.
@@ -65,60 +61,21 @@ type imageBaselineExportModel struct {
 	exportArgsModel
 }
 
-// Descriptions the resource and the action share.
-const (
-	exportSizeDescription = "Most records to export, from 0 to 2,147,483,647."
-	waitDescription       = "Wait until HSS finishes the export task (polling its status with backoff) and record its outcome. Defaults to `true`."
-	outputPathDescription = "Once the task succeeds, download the exported ZIP file to this path: written to a temporary file beside it with mode 0600, then renamed into place. Needs `wait_for_completion`."
-)
-
 func (r *imageBaselineExportResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_image_baseline_export"
 }
 
 func (r *imageBaselineExportResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	computed := func(desc string) schema.StringAttribute {
 		return schema.StringAttribute{Computed: true, Description: desc, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}}
 	}
 	attrs := map[string]schema.Attribute{
 		"id": computed("The export task ID."),
-		"export_size": schema.Int64Attribute{
-			Required:      true,
-			Description:   exportSizeDescription,
-			Validators:    []validator.Int64{int64validator.Between(0, 2147483647)},
-			PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()},
-		},
-		"enterprise_project_id": schema.StringAttribute{
-			Optional:      true,
-			Description:   "Enterprise project to export from; `all_granted_eps` for every project you may see. Defaults to the provider's `enterprise_project_id`.",
-			Validators:    []validator.String{stringvalidator.LengthBetween(1, 256)},
-			PlanModifiers: replace,
-		},
-		"region": schema.StringAttribute{
-			Optional:      true,
-			Description:   "Region to export from, overriding the provider's `region`.",
-			Validators:    []validator.String{stringvalidator.LengthBetween(1, 128)},
-			PlanModifiers: replace,
-		},
 		"triggers": schema.MapAttribute{
 			Optional:      true,
 			ElementType:   types.StringType,
 			Description:   "Arbitrary values that, when changed, start a new export (the resource is replaced), as in `time_static`.",
 			PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplace()},
-		},
-		"wait_for_completion": schema.BoolAttribute{
-			Optional:      true,
-			Computed:      true,
-			Default:       booldefault.StaticBool(true),
-			Description:   waitDescription,
-			PlanModifiers: []planmodifier.Bool{boolplanmodifier.RequiresReplace()},
-		},
-		"output_path": schema.StringAttribute{
-			Optional:      true,
-			Description:   outputPathDescription,
-			Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
-			PlanModifiers: replace,
 		},
 		"task_id": computed("ID of the export task HSS created."),
 		"record_total_num": schema.Int64Attribute{
@@ -132,7 +89,7 @@ func (r *imageBaselineExportResource) Schema(ctx context.Context, _ resource.Sch
 		"file_name":     computed("Name of the exported file, once the task succeeded."),
 		"output_sha256": computed("Hex SHA-256 of the file written to `output_path`."),
 	}
-	filterResourceAttributes(attrs)
+	exportResourceAttributes(attrs)
 	resp.Schema = schema.Schema{
 		Description: "Triggers one export of image baseline check results in HSS and records its task in state. " +
 			"Creating it sends exactly one export request; nothing is sent on plan, refresh or a no-op apply. Every argument forces a new export; " +
@@ -152,6 +109,16 @@ func (r *imageBaselineExportResource) Configure(_ context.Context, req resource.
 func (r *imageBaselineExportResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	validateExportConfig(ctx, req.Config, &resp.Diagnostics)
 	validateFilterRanges(ctx, req.Config, &resp.Diagnostics)
+	validatePositiveTimeout(ctx, req.Config, "create", &resp.Diagnostics)
+}
+
+// ImportState refuses plainly: the resource records an export it started
+// itself, and an existing task is nothing Terraform could manage.
+func (r *imageBaselineExportResource) ImportState(_ context.Context, _ resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	resp.Diagnostics.AddError("Export tasks cannot be imported",
+		"hss_image_baseline_export records the export task it started itself; an existing HSS export task cannot be imported. "+
+			"To start a new export, declare the resource (changing its triggers starts another one), "+
+			"or invoke the hss_image_baseline_export action (Terraform 1.14+), which keeps nothing in state.")
 }
 
 func (r *imageBaselineExportResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

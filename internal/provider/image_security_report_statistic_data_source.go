@@ -55,8 +55,8 @@ func (d *imageSecurityReportStatisticDataSource) Schema(_ context.Context, _ dat
 				"`apps` (software), `files` (files), `sensitive-info` (sensitive information), `non-compliant-app` (software compliance) or `build-command-risks` (image build instruction risks).",
 			Validators: []validator.String{stringvalidator.OneOf(securityReportTypes...)},
 		},
-		"enterprise_project_id": enterpriseProjectIDAttribute(),
-		"region":                regionAttribute(),
+		"enterprise_project_id": enterpriseProjectIDDataSourceAttribute(),
+		"region":                regionDataSourceAttribute(),
 		"total_num": schema.Int64Attribute{
 			Computed:    true,
 			Description: "Number of records the report holds for the selected images.",

@@ -70,14 +70,15 @@ func (d *imageSecuritySummaryDataSource) Schema(_ context.Context, _ datasource.
 			Description: "Image type: `private_image`, `shared_image`, `local_image` or `instance_image` (enterprise edition).",
 			Validators:  []validator.String{stringvalidator.OneOf(summaryImageTypes...)},
 		},
-		"enterprise_project_id": enterpriseProjectIDAttribute(),
-		"region":                regionAttribute(),
+		"enterprise_project_id": enterpriseProjectIDDataSourceAttribute(),
+		"region":                regionDataSourceAttribute(),
 		"report_types": schema.SetAttribute{
 			Optional:    true,
 			ElementType: types.StringType,
 			Description: "Security reports to count; all of them when unset. Values: `vulnerability`, `risk-config`, `malwares`, `apps`, `files`, `sensitive-info`, `non-compliant-app`, `build-command-risks`.",
 			Validators: []validator.Set{
 				setvalidator.SizeAtLeast(1),
+				noNullItems{},
 				setvalidator.ValueStringsAre(stringvalidator.OneOf(securityReportTypes...)),
 			},
 		},

@@ -97,12 +97,12 @@ func (p *hssProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 		Attributes: map[string]schema.Attribute{
 			"region": schema.StringAttribute{
 				Optional:    true,
-				Validators:  nonEmpty,
+				Validators:  regionValidators(),
 				Description: "Region of the HSS service, such as `cn-north-4`. Sent as the `region` header and used for the default endpoint. Required here or in `" + envRegion + "`.",
 			},
 			"project_id": schema.StringAttribute{
 				Optional:    true,
-				Validators:  []validator.String{stringvalidator.LengthBetween(1, 256)},
+				Validators:  []validator.String{text(), stringvalidator.LengthBetween(1, 256)},
 				Description: "ID of the IAM project in `region` whose assets are queried. Required here or in `" + envProjectID + "`.",
 			},
 			"access_key": schema.StringAttribute{
@@ -136,7 +136,7 @@ func (p *hssProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 			},
 			"enterprise_project_id": schema.StringAttribute{
 				Optional:    true,
-				Validators:  []validator.String{stringvalidator.LengthBetween(1, 256)},
+				Validators:  enterpriseProjectIDValidators(),
 				Description: "Default enterprise project for every data source, resource and action that takes `enterprise_project_id`; `0` is the default project and `all_granted_eps` means every project you may see. Can also come from `" + envEnterpriseProjectID + "`. Unset, HSS uses the default project.",
 			},
 			"insecure": schema.BoolAttribute{
@@ -191,6 +191,7 @@ func (p *hssProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		SecurityToken: fromEnv(m.SecurityToken, envSecurityToken),
 		Token:         fromEnv(m.Token, envToken),
 	}
+	validateEnvironment(m, &resp.Diagnostics)
 	region := fromEnv(m.Region, envRegion)
 	projectID := fromEnv(m.ProjectID, envProjectID)
 	if region == "" {
