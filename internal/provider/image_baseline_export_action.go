@@ -70,13 +70,11 @@ func (a *imageBaselineExportAction) Invoke(ctx context.Context, req action.Invok
 	}
 	timeout, diags := m.Timeouts.Invoke(ctx, defaultExportTimeout)
 	resp.Diagnostics.Append(diags...)
-	exp, diags := m.exportRequest(ctx, a.data)
+	exp, diags := m.exportRequest(ctx, a.data, timeout, "timeouts.invoke")
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	say := func(msg string) {
 		if resp.SendProgress != nil {
 			resp.SendProgress(action.InvokeProgressEvent{Message: msg})

@@ -3,7 +3,9 @@ package provider
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -133,28 +135,31 @@ func (r *imageBaselineExportResource) Create(ctx context.Context, req resource.C
 	}
 	timeout, diags := plan.Timeouts.Create(ctx, defaultExportTimeout)
 	resp.Diagnostics.Append(diags...)
-	exp, diags := plan.exportRequest(ctx, r.data)
+	exp, diags := plan.exportRequest(ctx, r.data, timeout, "timeouts.create")
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	state := plan
 	for _, v := range []*types.String{&state.TaskName, &state.TaskStatus, &state.FileID, &state.FileName, &state.OutputSHA256} {
 		*v = types.StringNull()
 	}
-	res, err := runExport(ctx, c, exp, exportReporter{
+	record := func(t client.ExportTask) {
+		state.ID, state.TaskID = types.StringValue(t.TaskID), types.StringValue(t.TaskID)
+		state.RecordTotalNum = types.Int64Value(t.RecordTotalNum)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	}
+	rep := exportReporter{
 		// Saved before waiting: if the wait fails, the task id is in state
 		// and Terraform marks the resource tainted.
-		started: func(t client.ExportTask) {
-			state.ID, state.TaskID = types.StringValue(t.TaskID), types.StringValue(t.TaskID)
-			state.RecordTotalNum = types.Int64Value(t.RecordTotalNum)
-			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-		},
+		started:  record,
 		progress: func(msg string) { tflog.Info(ctx, msg) },
-	})
+	}
+	res, resumed, err := r.resume(ctx, c, exp, exportFingerprint(exp, plan.Triggers), rep, &resp.Diagnostics)
+	if !resumed {
+		res, err = runExport(ctx, c, exp, rep)
+	}
 	if res != nil { // the task exists: record what is known of it
 		if res.status != nil {
 			state.applyStatus(res.status)
@@ -163,8 +168,53 @@ func (r *imageBaselineExportResource) Create(ctx context.Context, req resource.C
 		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("HSS baseline export failed", err.Error())
+		detail := err.Error()
+		if res != nil && exp.wait && (res.status == nil || res.status.TaskStatus != client.TaskFailure) {
+			detail += "\n\nThe task is recorded in state and the resource is tainted. The next apply with the same arguments and triggers " +
+				"does not start a new export: it resumes this task, waiting for it if it still runs and downloading its file while HSS still has it " +
+				"(a new export starts only if HSS no longer knows the task, or the task failed)."
+		}
+		resp.Diagnostics.AddError("HSS baseline export failed", detail)
 	}
+}
+
+// resume finishes the unfinished task a tainted predecessor with the same
+// fingerprint left (see export_resume.go). It reports whether it took the
+// task on; when it did not, a new export is to be started.
+func (r *imageBaselineExportResource) resume(ctx context.Context, c *client.Client, exp exportRequest, key string, rep exportReporter, diags *diag.Diagnostics) (*exportResult, bool, error) {
+	pending, ok := r.data.pending.take(key)
+	if !ok {
+		return nil, false, nil
+	}
+	st, err := c.GetExportTask(ctx, exp.scope, pending.task.TaskID)
+	switch {
+	case err != nil:
+		var apiErr *client.APIError
+		if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound {
+			diags.AddWarning("Starting a new HSS export",
+				"Export task "+pending.task.TaskID+", which an earlier apply could not finish, is no longer known to HSS; a new export starts.")
+			return nil, false, nil
+		}
+		// Whether it still exists is unknown: keep it, and fail.
+		rep.started(pending.task)
+		return &exportResult{task: pending.task}, true, fmt.Errorf("resuming export task %s: reading its status: %w", pending.task.TaskID, err)
+	case st.TaskStatus == client.TaskFailure:
+		diags.AddWarning("Starting a new HSS export",
+			"Export task "+pending.task.TaskID+", which an earlier apply could not finish, failed in HSS; a new export starts.")
+		return nil, false, nil
+	}
+	if exp.outputPath != "" {
+		if err := checkOutputPath(exp.outputPath); err != nil {
+			rep.started(pending.task)
+			return &exportResult{task: pending.task}, true, fmt.Errorf("export task %s: output_path: %w", pending.task.TaskID, err)
+		}
+	}
+	diags.AddWarning("Resumed HSS export task "+pending.task.TaskID,
+		"An earlier apply started export task "+pending.task.TaskID+" with these arguments but could not finish it (the resource was tainted). "+
+			"It was resumed instead of starting a new export.")
+	rep.started(pending.task)
+	res := &exportResult{task: pending.task}
+	return res, true, finishExport(ctx, c, exp, res, rep)
 }
 
 func (m *imageBaselineExportModel) applyStatus(st *client.ExportTaskStatus) {
@@ -177,14 +227,16 @@ func (m *imageBaselineExportModel) applyStatus(st *client.ExportTaskStatus) {
 }
 
 // exportRequest turns the shared arguments into what runExport takes.
-func (m *exportArgsModel) exportRequest(ctx context.Context, d *providerData) (exportRequest, diag.Diagnostics) {
+func (m *exportArgsModel) exportRequest(ctx context.Context, d *providerData, timeout time.Duration, timeoutName string) (exportRequest, diag.Diagnostics) {
 	filter, diags := m.request(ctx)
 	return exportRequest{
-		scope:      d.scope(m.Region, m.EnterpriseProjectID),
-		size:       m.ExportSize.ValueInt64(),
-		filter:     filter,
-		wait:       m.WaitForCompletion.IsNull() || m.WaitForCompletion.ValueBool(),
-		outputPath: m.OutputPath.ValueString(),
+		scope:       d.scope(m.Region, m.EnterpriseProjectID),
+		size:        m.ExportSize.ValueInt64(),
+		filter:      filter,
+		wait:        m.WaitForCompletion.IsNull() || m.WaitForCompletion.ValueBool(),
+		outputPath:  m.OutputPath.ValueString(),
+		timeout:     timeout,
+		timeoutName: timeoutName,
 	}, diags
 }
 
@@ -225,7 +277,18 @@ func (r *imageBaselineExportResource) Update(ctx context.Context, req resource.U
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
-func (r *imageBaselineExportResource) Delete(_ context.Context, _ resource.DeleteRequest, resp *resource.DeleteResponse) {
+func (r *imageBaselineExportResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	// A task a failed Create left unfinished is remembered for the Create
+	// that replaces this resource in the same apply (export_resume.go).
+	var state imageBaselineExportModel
+	if !req.State.Get(ctx, &state).HasError() && r.data != nil {
+		if pending, ok := state.unfinished(); ok {
+			timeout, _ := state.Timeouts.Create(ctx, defaultExportTimeout)
+			if exp, diags := state.exportRequest(ctx, r.data, timeout, "timeouts.create"); !diags.HasError() {
+				r.data.pending.remember(exportFingerprint(exp, state.Triggers), pending)
+			}
+		}
+	}
 	resp.Diagnostics.AddWarning("HSS export task forgotten, not deleted",
 		"hss_image_baseline_export only records an export task; destroying it removes it from the Terraform state. No data in HSS is removed, and any file written to output_path is kept.")
 }

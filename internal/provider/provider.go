@@ -164,6 +164,8 @@ type providerData struct {
 	// unknown names the provider arguments whose values were not known
 	// when Terraform configured the provider; client is nil then.
 	unknown []string
+	// pending: export tasks to resume, see export_resume.go.
+	pending pendingExports
 }
 
 func (p *hssProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
