@@ -93,13 +93,21 @@ func (r *imageBaselineExportResource) Schema(ctx context.Context, _ resource.Sch
 	}
 	exportResourceAttributes(attrs)
 	resp.Schema = schema.Schema{
-		Description: "Triggers one export of image baseline check results in HSS and records its task in state. " +
-			"Creating it sends exactly one export request; nothing is sent on plan, refresh or a no-op apply. Every argument forces a new export; " +
-			"`triggers` starts one on demand. Destroying it only forgets the task: nothing is removed from HSS. " +
-			"To run an export without keeping it in state, use the `hss_image_baseline_export` action (Terraform 1.14+).",
+		Description: "Starts one export of image baseline check results in HSS, waits for it, optionally downloads its ZIP file, and records the task in state. " +
+			"Creating it sends exactly one export request. Plan, refresh and a no-op apply never start an export; refresh reads the task's status (one GET) while HSS still knows it. " +
+			"Every argument forces a new export; `triggers` starts one on demand. Destroying it only forgets the task: nothing is removed from HSS, and the file at `output_path` is kept. " +
+			"Import is not supported: an export task cannot be adopted; use `triggers` or the `hss_image_baseline_export` action (Terraform 1.14+), which keeps nothing in state.\n\n" +
+			"`timeouts.create` bounds the export request (at most 60 seconds of it) and then, separately, the wait for the task and the download.\n\n" +
+			"When an apply fails: if the export request was refused, nothing was exported and nothing is recorded. If its answer was lost (no answer in time, connection cut), " +
+			"HSS may have started an export whose id is unknown: the error says so and when, so that it can be found in the HSS console before applying again. " +
+			"If the task started but could not be finished (the timeout expired, a status read failed, the file could not be written or was not a ZIP archive), " +
+			"the task is recorded and the resource is tainted; the next apply with the same arguments and triggers resumes that task, waiting for it and downloading its file from `file_id` " +
+			"while HSS still has it, instead of starting a new export (it starts a new one if HSS no longer knows the task, or with `create_before_destroy`). " +
+			"A task that fails in HSS taints the resource too, and the next apply starts a new export.\n\n" + filterTextNote,
 		Attributes: attrs,
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, CreateDescription: "How long to wait for the export task, 10 minutes by default (for example `30m`)."}),
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, CreateDescription: "How long the export may take, 10 minutes by default (for example `30m`); must be positive. " +
+				"It bounds the export request (at most 60 seconds of it) and then, separately, the wait for the task and the download."}),
 		},
 	}
 }

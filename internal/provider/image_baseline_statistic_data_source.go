@@ -72,7 +72,8 @@ func (d *imageBaselineStatisticDataSource) Schema(_ context.Context, _ datasourc
 	imageSelectorAttributes(attrs)
 	resp.Schema = schema.Schema{
 		Description: "Counts the baseline check findings of container images in HSS: weak passwords, password complexity policy findings and configuration check findings. " +
-			"For one repository image, set `image_type`, `namespace`, `image_name` and `image_version`; for one CI/CD image, `image_type` and `image_id`. Filters left unset select every image of the type.",
+			"For one repository image, set `image_type`, `namespace`, `image_name` and `image_version`; for one CI/CD image, `image_type` and `image_id`. Filters left unset select every image of the type." +
+			filterTextNote,
 		Attributes: attrs,
 	}
 }

@@ -65,7 +65,8 @@ func (d *imageSecurityReportStatisticDataSource) Schema(_ context.Context, _ dat
 	filterDataSourceAttributes(attrs)
 	resp.Schema = schema.Schema{
 		Description: "Counts the records of one HSS image security report (vulnerabilities, malicious files, risky configuration, ...) for the images the filters select. " +
-			"Only the filters you set are sent. Unset `operate_all` and `image_id_list` and HSS counts every image the other filters match.",
+			"Only the filters you set are sent. Unset `operate_all` and `image_id_list` and HSS counts every image the other filters match." +
+			filterTextNote,
 		Attributes: attrs,
 	}
 }

@@ -102,7 +102,8 @@ func (d *imageSecuritySummaryDataSource) Schema(_ context.Context, _ datasource.
 		Description: "Every security number HSS has about one image, in one read: its baseline check counts and the record count of each security report. " +
 			"Made for `check` blocks, `postcondition`s and policies that want one object per image. The calls run concurrently (at most 4 at a time); " +
 			"if any fails, the read fails with that call's error and no number is reported. " +
-			"A selector that matches no image reads zeros, as HSS answers; spell image names as HSS lists them (see `provider::hss::parse_image_ref`).",
+			"A selector that matches no image reads zeros, as HSS answers; spell image names as HSS lists them (see `provider::hss::parse_image_ref`)." +
+			filterTextNote,
 		Attributes: attrs,
 	}
 }

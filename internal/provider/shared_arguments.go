@@ -30,6 +30,10 @@ const (
 		"is checked to be a ZIP archive, and is then renamed over the path: an existing file there is replaced. Needs `wait_for_completion`."
 )
 
+// filterTextNote ends the description of every type that takes filters.
+const filterTextNote = "HSS reads an empty string as no filter at all, so `\"\"`, a value with leading or trailing white space (for example from `file()`) " +
+	"and control characters are rejected at plan: leave a filter unset (null) not to filter, and use `trimspace()` on values read from files."
+
 func regionValidators() []validator.String { return []validator.String{regionValidator{}} }
 
 // Data sources read region and enterprise_project_id back: the values
