@@ -44,8 +44,7 @@ type pendingExports struct {
 }
 
 type pendingExport struct {
-	task   client.ExportTask
-	fileID string
+	task client.ExportTask
 }
 
 func (p *pendingExports) remember(key string, e pendingExport) {
@@ -75,16 +74,23 @@ func exportFingerprint(exp exportRequest, triggers types.Map) string {
 		string(body), strconv.FormatBool(exp.wait), exp.outputPath, triggers.String())
 }
 
+// privateUnfinished is the private-state key a Create that failed after
+// the task started sets. Read leaves such a task's recorded status alone,
+// so that Delete still sees it unfinished (Terraform passes Delete the
+// state's values, not its private data).
+const privateUnfinished = "unfinished_export"
+
 // unfinished reports the task a failed Create left in state: one that was
 // waited for and is still running (or of unknown status), or that
 // succeeded without its file being written. A healthy resource never looks
-// like this: its Create succeeded.
+// like this: its Create succeeded, so its task succeeded and its file, if
+// any, was written; and Read does not refresh a task marked unfinished.
 func (m *imageBaselineExportModel) unfinished() (pendingExport, bool) {
 	waited := m.WaitForCompletion.IsNull() || m.WaitForCompletion.ValueBool()
 	if !waited || m.TaskID.IsNull() || m.TaskID.ValueString() == "" {
 		return pendingExport{}, false
 	}
-	e := pendingExport{task: client.ExportTask{TaskID: m.TaskID.ValueString(), RecordTotalNum: m.RecordTotalNum.ValueInt64()}, fileID: m.FileID.ValueString()}
+	e := pendingExport{task: client.ExportTask{TaskID: m.TaskID.ValueString(), RecordTotalNum: m.RecordTotalNum.ValueInt64()}}
 	switch m.TaskStatus.ValueString() {
 	case "", client.TaskRunning:
 		return e, true

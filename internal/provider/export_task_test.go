@@ -104,8 +104,13 @@ func TestAccImageBaselineExportOutputPathCheckedFirst(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "file.txt"), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if os.Geteuid() != 0 { // root writes anywhere
+	switch {
+	case os.Geteuid() != 0:
 		cases = append(cases, struct{ path, want string }{filepath.Join(readOnly, "baseline.zip"), "cannot write in directory " + readOnly})
+	case sysfsReadOnly(): // root writes anywhere, but not in sysfs
+		cases = append(cases, struct{ path, want string }{"/sys/baseline.zip", "cannot write in directory /sys"})
+	default:
+		t.Log("running as root without a read-only directory: the unwritable-directory case is not tested")
 	}
 	for _, tc := range cases {
 		e := newTestEnv(t)
@@ -129,6 +134,7 @@ func TestAccImageBaselineExportResumedNotRepeated(t *testing.T) {
 		name    string
 		arrange func(*simulator.Simulator)
 		extra   string
+		noFile  bool // no output_path
 		want    []string
 	}{
 		{
@@ -147,6 +153,13 @@ func TestAccImageBaselineExportResumedNotRepeated(t *testing.T) {
 			want:    []string{"export task export000001 did not finish within timeouts.create (1s)", "resumes this task"},
 		},
 		{
+			name:    "wait timed out, no file",
+			arrange: func(s *simulator.Simulator) { s.SetExportOutcome(3, "success") },
+			extra:   `timeouts { create = "1s" }`,
+			noFile:  true,
+			want:    []string{"export task export000001 did not finish within timeouts.create (1s)", "resumes this task"},
+		},
+		{
 			name: "status read failed",
 			arrange: func(s *simulator.Simulator) {
 				s.SetExportOutcome(2, "success")
@@ -161,7 +174,15 @@ func TestAccImageBaselineExportResumedNotRepeated(t *testing.T) {
 			e := newTestEnv(t)
 			tc.arrange(e.sim)
 			out := filepath.Join(t.TempDir(), "baseline.zip")
-			config := e.config(exportConfig(fmt.Sprintf("output_path = %q\n", out) + `triggers = { release = "1" }` + "\n" + tc.extra))
+			args := fmt.Sprintf("output_path = %q\n", out)
+			if tc.noFile {
+				args = ""
+			}
+			config := e.config(exportConfig(args + `triggers = { release = "1" }` + "\n" + tc.extra))
+			var sha knownvalue.Check = knownvalue.NotNull()
+			if tc.noFile {
+				sha = knownvalue.Null()
+			}
 			resource.UnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: protoV6ProviderFactories,
 				Steps: []resource.TestStep{
@@ -186,9 +207,12 @@ func TestAccImageBaselineExportResumedNotRepeated(t *testing.T) {
 							statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("task_id"), knownvalue.StringExact("export000001")),
 							statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("task_status"), knownvalue.StringExact("success")),
 							statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("file_id"), knownvalue.StringExact("file-export000001")),
-							statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("output_sha256"), knownvalue.NotNull()),
+							statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("output_sha256"), sha),
 						},
 						Check: func(s *terraform.State) error {
+							if tc.noFile {
+								return expectExports(e, 1)(s)
+							}
 							got, err := os.ReadFile(out)
 							if err != nil {
 								return err
@@ -228,7 +252,7 @@ func TestAccImageBaselineExportResumeForgottenTask(t *testing.T) {
 			{
 				PreConfig: func() {
 					e.sim.SetExportOutcome(0, "success")
-					e.sim.Inject(simulator.Fault{Endpoint: simulator.ExportTask, Times: 2, Status: 404,
+					e.sim.Inject(simulator.Fault{Endpoint: simulator.ExportTask, Status: 404,
 						Body: `{"error_code":"HSS.1013","error_msg":"Export task does not exist."}`})
 				},
 				Config: config,
@@ -253,4 +277,15 @@ func TestImageBaselineExportActionTimeoutIsNamed(t *testing.T) {
 	if len(diags) != 1 || !strings.Contains(diags[0].Detail, "export task export000001 did not finish within timeouts.invoke (500ms); it may still finish in HSS") {
 		t.Fatalf("diagnostics %+v", diags)
 	}
+}
+
+func sysfsReadOnly() bool {
+	f, err := os.CreateTemp("/sys", ".probe-*")
+	if err == nil {
+		f.Close()
+		os.Remove(f.Name())
+		return false
+	}
+	fi, err := os.Stat("/sys")
+	return err == nil && fi.IsDir()
 }

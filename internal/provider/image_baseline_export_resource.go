@@ -85,8 +85,9 @@ func (r *imageBaselineExportResource) Schema(ctx context.Context, _ resource.Sch
 			Description:   "Number of records the export holds.",
 			PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
 		},
-		"task_name":     computed("Name of the export task; null when not waited for."),
-		"task_status":   computed("Last known status of the task: `running`, `success` or `failure`. Refreshed on every read while HSS still knows the task."),
+		"task_name": computed("Name of the export task; null when not waited for."),
+		"task_status": computed("Last known status of the task: `running`, `success` or `failure`. Refreshed on every read while HSS still knows the task, " +
+			"except for a task a failed apply left unfinished: that one is kept as recorded until the next apply resumes it."),
 		"file_id":       computed("ID of the exported file, once the task succeeded."),
 		"file_name":     computed("Name of the exported file, once the task succeeded."),
 		"output_sha256": computed("Hex SHA-256 of the file written to `output_path`."),
@@ -178,6 +179,9 @@ func (r *imageBaselineExportResource) Create(ctx context.Context, req resource.C
 	if err != nil {
 		detail := err.Error()
 		if res != nil && exp.wait && (res.status == nil || res.status.TaskStatus != client.TaskFailure) {
+			// Read keeps this task's recorded status, so that the Delete of
+			// the tainted resource sees it unfinished (export_resume.go).
+			resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateUnfinished, []byte(`true`))...)
 			detail += "\n\nThe task is recorded in state and the resource is tainted. The next apply with the same arguments and triggers " +
 				"does not start a new export: it resumes this task, waiting for it if it still runs and downloading its file while HSS still has it " +
 				"(a new export starts only if HSS no longer knows the task, or the task failed)."
@@ -254,6 +258,10 @@ func (r *imageBaselineExportResource) Read(ctx context.Context, req resource.Rea
 	var state imageBaselineExportModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() || r.data == nil || r.data.client == nil || state.TaskID.IsNull() {
+		return
+	}
+	if marker, _ := req.Private.GetKey(ctx, privateUnfinished); marker != nil {
+		tflog.Debug(ctx, "export task left unfinished by a failed apply; its recorded status is kept for the next apply to resume it", map[string]any{"task_id": state.TaskID.ValueString()})
 		return
 	}
 	scope := r.data.scope(state.Region, state.EnterpriseProjectID)
