@@ -71,3 +71,27 @@ output "deployed_image_summary" {
     report_counts = data.hss_image_security_summary.deployed.report_counts
   }
 }
+
+# One baseline export of the shop images, kept in state: HSS runs the task,
+# the provider waits for it and downloads the ZIP next to the configuration.
+resource "hss_image_baseline_export" "shop" {
+  export_size = 1000
+  operate_all = true
+  image_type  = "private_image"
+  namespace   = "shop"
+  output_path = "${path.module}/shop-baseline.zip"
+
+  triggers = {
+    release = "2026.11"
+  }
+}
+
+output "baseline_export" {
+  value = {
+    task_id          = hss_image_baseline_export.shop.task_id
+    record_total_num = hss_image_baseline_export.shop.record_total_num
+    file_name        = hss_image_baseline_export.shop.file_name
+    output_path      = hss_image_baseline_export.shop.output_path
+    output_sha256    = hss_image_baseline_export.shop.output_sha256
+  }
+}

@@ -18,7 +18,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -32,10 +31,9 @@ import (
 )
 
 var (
-	_ provider.Provider                       = (*hssProvider)(nil)
-	_ provider.ProviderWithFunctions          = (*hssProvider)(nil)
-	_ provider.ProviderWithEphemeralResources = (*hssProvider)(nil)
-	_ provider.ProviderWithActions            = (*hssProvider)(nil)
+	_ provider.Provider              = (*hssProvider)(nil)
+	_ provider.ProviderWithFunctions = (*hssProvider)(nil)
+	_ provider.ProviderWithActions   = (*hssProvider)(nil)
 )
 
 // New returns a provider factory for the given version.
@@ -255,7 +253,6 @@ func (p *hssProvider) Configure(ctx context.Context, req provider.ConfigureReque
 func (p *hssProvider) share(resp *provider.ConfigureResponse, d *providerData) {
 	resp.DataSourceData = d
 	resp.ResourceData = d
-	resp.EphemeralResourceData = d
 	resp.ActionData = d
 }
 
@@ -383,10 +380,6 @@ func (p *hssProvider) DataSources(context.Context) []func() datasource.DataSourc
 		NewImageSecurityReportStatisticDataSource,
 		NewImageSecuritySummaryDataSource,
 	}
-}
-
-func (p *hssProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
-	return nil
 }
 
 func (p *hssProvider) Functions(context.Context) []func() function.Function {
