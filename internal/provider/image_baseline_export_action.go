@@ -40,11 +40,11 @@ func (a *imageBaselineExportAction) Schema(ctx context.Context, _ action.SchemaR
 		Description: "Runs one export of image baseline check results in HSS each time it is invoked " +
 			"(`terraform apply -invoke=action.hss_image_baseline_export.NAME`, or a `lifecycle.action_trigger`), reporting the task id, its record count, " +
 			"its status while waiting and its file id as progress. Actions keep nothing in state: when you need `task_id` in state or outputs, " +
-			"use the `hss_image_baseline_export` resource instead. Requires Terraform 1.14 or later. " +
+			"use the `hss_image_baseline_export` resource instead. Requires Terraform 1.14 or later.\n\n" +
 			"`timeouts.invoke` bounds the export request (at most 60 seconds of it) and then, separately, the wait and the download. " +
-			"A failed invocation is an error naming the task when one was started; when the export request's answer was lost, the error says an export may have started in HSS. " +
+			"A failed invocation is an error naming the task when one was started; when the export request's answer was lost, the error says an export may have started in HSS.\n\n" +
 			"Run from a `lifecycle.action_trigger`, a failed export fails the apply, but the triggering resource is kept in state, untainted: " +
-			"the next plan does not run the export again; invoke it with `terraform apply -invoke=...`, or replace the resource. " + filterTextNote,
+			"the next plan does not run the export again; invoke it with `terraform apply -invoke=...`, or replace the resource.\n\n" + filterTextNote,
 		Attributes: attrs,
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.BlockWithOpts(ctx, timeouts.Opts{InvokeDescription: "How long the export may take, 10 minutes by default (for example `30m`); must be positive. " +
