@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -239,4 +241,18 @@ func TestImageBaselineExportActionValidationAtPlan(t *testing.T) {
 		}
 	}
 	h.e.expectNoRequests(t)
+}
+
+// A null item that reaches a read (unknown at plan, null at apply) is an
+// error in words, not the framework's "always an error in the provider".
+func TestFilterRequestRejectsNullItems(t *testing.T) {
+	list, diags := types.ListValue(types.StringType, []attr.Value{types.StringValue("img-1"), types.StringNull()})
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	m := imageFilterModel{ImageIDList: list}
+	f, diags := m.request(t.Context())
+	if !diags.HasError() || f.ImageIDList != nil || !strings.Contains(diags[0].Detail(), "every item must be a known, non-empty string") {
+		t.Fatalf("filter %+v, diagnostics %v", f, diags)
+	}
 }
