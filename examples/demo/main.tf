@@ -52,7 +52,8 @@ output "edge_config_checks" {
   value = data.hss_image_baseline_statistic.edge.security_check
 }
 
-# Every number about the image a release deploys, in one object.
+# Every number about the image a release deploys, in one object. The read
+# fails unless HSS knows exactly this image and scanned it successfully.
 locals {
   deployed = provider::hss::parse_image_ref("swr.cn-north-4.myhuaweicloud.com/shop/web:2.0")
 }
@@ -67,6 +68,8 @@ data "hss_image_security_summary" "deployed" {
 output "deployed_image_summary" {
   value = {
     image         = "${local.deployed.namespace}/${local.deployed.image_name}:${local.deployed.image_version}"
+    scan_status   = data.hss_image_security_summary.deployed.image.scan_status
+    scanned_at    = data.hss_image_security_summary.deployed.image.scanned_at
     baseline      = data.hss_image_security_summary.deployed.baseline
     report_counts = data.hss_image_security_summary.deployed.report_counts
   }

@@ -39,7 +39,12 @@ func newActionHarness(t testing.TB) *actionHarness {
 // newHarnessFor configures base against a new simulator.
 func newHarnessFor(t testing.TB, base tfprotov6.ProviderServer) *actionHarness {
 	t.Helper()
-	e := newTestEnv(t)
+	return newHarnessWith(t, base, newTestEnv(t))
+}
+
+// newHarnessWith configures base against e's simulator.
+func newHarnessWith(t testing.TB, base tfprotov6.ProviderServer, e *testEnv) *actionHarness {
+	t.Helper()
 	server, ok := base.(tfprotov6.ProviderServerWithActions) //nolint:staticcheck // see actionHarness
 	if !ok {
 		t.Fatalf("%T serves no actions", base)

@@ -72,7 +72,10 @@ func (d *imageBaselineStatisticDataSource) Schema(_ context.Context, _ datasourc
 	imageSelectorAttributes(attrs)
 	resp.Schema = schema.Schema{
 		Description: "Counts the baseline check findings of container images in HSS: weak passwords, password complexity policy findings and configuration check findings. " +
-			"For one repository image, set `image_type`, `namespace`, `image_name` and `image_version`; for one CI/CD image, `image_type` and `image_id`. Filters left unset select every image of the type." +
+			"For one repository image, set `image_type`, `namespace`, `image_name` and `image_version`; for one CI/CD image, `image_type` and `image_id`. Filters left unset select every image of the type. " +
+			"**A count of 0 does not prove that an image exists, or that HSS scanned it**: HSS counts findings, and an image it has not synchronised, has not scanned yet, " +
+			"failed to scan, or that a typo names, has none. To gate one image, use `hss_image_security_summary` (it fails unless the image exists and its last scan succeeded) " +
+			"or check `scan_status` of `hss_image`; for many images, `hss_images`. " +
 			filterTextNote,
 		Attributes: attrs,
 	}

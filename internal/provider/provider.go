@@ -379,6 +379,8 @@ func (p *hssProvider) DataSources(context.Context) []func() datasource.DataSourc
 		NewImageBaselineStatisticDataSource,
 		NewImageSecurityReportStatisticDataSource,
 		NewImageSecuritySummaryDataSource,
+		NewImageDataSource,
+		NewImagesDataSource,
 	}
 }
 

@@ -125,6 +125,27 @@ variable "id" {
   security_report_type = "vulnerability"
   instance_name        = ""
 }`, []string{"Invalid instance_name", "is empty"}},
+		{`data "hss_images" "x" {
+  image_type = "private_image"
+  image_name = " web"
+}`, []string{"Invalid image_name", `image_name " web" starts or ends with white space`}},
+		{`data "hss_images" "x" {
+  image_type    = "private_image"
+  registry_name = ""
+}`, []string{"Invalid registry_name", "is empty"}},
+		{`data "hss_images" "x" {
+  image_type = "private_image"
+  region     = "cn-north-4\r\n"
+}`, []string{"Invalid region", "trimspace()"}},
+		{`data "hss_image" "x" {
+  image_type = "cicd"
+  image_id   = "img-cicd-ci\t"
+}`, []string{"Invalid image_id", "trimspace()"}},
+		{`data "hss_image" "x" {
+  image_type = "cicd"
+  image_id   = "img-cicd-ci"
+  region     = "x@127.0.0.1:8443/"
+}`, []string{"Invalid region", "is not a Huawei Cloud region id"}},
 		{`data "hss_image_baseline_statistic" "x" {
   image_type = "private_image"
   region     = "x@127.0.0.1:8443/"

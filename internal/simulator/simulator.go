@@ -289,6 +289,12 @@ func match(segs []string) (route, string, bool) {
 		return route{ExportTask, http.MethodGet, segs[3]}, project, true
 	case len(segs) == 4 && segs[2] == "download":
 		return route{Download, http.MethodGet, segs[3]}, project, true
+	case rest == "image/registries/images":
+		return route{RegistryImages, http.MethodGet, ""}, project, true
+	case rest == "image/local-repositories":
+		return route{LocalImages, http.MethodGet, ""}, project, true
+	case rest == "image/cicd/images":
+		return route{CicdImages, http.MethodGet, ""}, project, true
 	}
 	return route{}, "", false
 }
@@ -360,6 +366,8 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status, resp = s.exportTask(r, query, rt.id)
 	case Download:
 		status, resp = s.download(r, query, rt.id)
+	case RegistryImages, LocalImages, CicdImages:
+		status, resp = s.listImages(r, query, rt.endpoint)
 	}
 	if fault != nil && fault.AfterAction && fault.apply(rec, requestID) {
 		return
