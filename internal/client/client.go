@@ -297,6 +297,9 @@ func (c *Client) baseURL(region string) (*url.URL, error) {
 		u := *c.endpoint
 		return &u, nil
 	}
+	if !ValidRegion(region) { // never let a region name another host
+		return nil, fmt.Errorf("region %q is not a region id (such as cn-north-4)", region)
+	}
 	return parseEndpoint("https://hss." + region + "." + c.cloud(region))
 }
 

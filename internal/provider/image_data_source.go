@@ -40,7 +40,7 @@ func (d *imageDataSource) Metadata(_ context.Context, req datasource.MetadataReq
 // arguments that select it.
 func selectorAttributes(attrs map[string]schema.Attribute, imageTypes []string) {
 	arg := func(desc string) schema.StringAttribute {
-		return schema.StringAttribute{Optional: true, Description: desc, Validators: []validator.String{stringvalidator.LengthBetween(1, 256)}}
+		return schema.StringAttribute{Optional: true, Description: desc, Validators: []validator.String{text(), stringvalidator.LengthAtMost(256)}}
 	}
 	attrs["image_type"] = schema.StringAttribute{
 		Required:    true,
@@ -55,7 +55,7 @@ func selectorAttributes(attrs map[string]schema.Attribute, imageTypes []string) 
 	attrs["image_id"] = schema.StringAttribute{
 		Optional: true, Computed: true,
 		Description: "Image ID as HSS lists it: required for `cicd` images, optional otherwise (to choose between images that share a name and tag); the found image's ID when unset.",
-		Validators:  []validator.String{stringvalidator.LengthBetween(1, 256)},
+		Validators:  []validator.String{text(), stringvalidator.LengthAtMost(256)},
 	}
 }
 
@@ -63,8 +63,8 @@ func (d *imageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 	attrs := imageFactAttributes()
 	selectorAttributes(attrs, lookupImageTypes)
 	attrs["id"] = schema.StringAttribute{Computed: true, Description: "Identifier of the image: the same image always has the same ID."}
-	attrs["enterprise_project_id"] = enterpriseProjectIDAttribute()
-	attrs["region"] = regionAttribute()
+	attrs["enterprise_project_id"] = enterpriseProjectIDDataSourceAttribute()
+	attrs["region"] = regionDataSourceAttribute()
 	resp.Schema = schema.Schema{
 		Description: "Exactly one image as HSS knows it: whether and when it was scanned, how that scan ended, and the counts HSS lists for it. " +
 			"The image is matched exactly (HSS's own name filters may match substrings), over every page of HSS's image list. " +

@@ -286,7 +286,9 @@ func TestAccImageValidation(t *testing.T) {
 			[]string{"Missing image selector argument", `image_version is required when image_type is "private_image"`}},
 		{`image_type = "cicd"`, []string{`image_id is required when image_type is "cicd"`}},
 		{`image_type = "private_image"` + "\n" + `namespace = ""` + "\n" + `image_name = "web"` + "\n" + `image_version = "2.0"`,
-			[]string{"namespace", "string length must be between 1 and 256"}},
+			[]string{"Invalid namespace", `namespace is empty: HSS reads "" as no filter at all`}},
+		{`image_type = "private_image"` + "\n" + `namespace = "shop"` + "\n" + `image_name = "web"` + "\n" + `image_version = "2.0\n"`,
+			[]string{"Invalid image_version", "trimspace()"}},
 		{`image_type = "registry"`, []string{"image_type", `value must be one of: ["private_image" "shared_image" "instance_image" "harbor" "jfrog" "local_image" "cicd"]`}},
 	}
 	var ts []resource.TestStep

@@ -79,14 +79,15 @@ func (d *imageSecuritySummaryDataSource) Schema(_ context.Context, _ datasource.
 			Description: "Image type: `private_image`, `shared_image`, `local_image` or `instance_image` (enterprise edition).",
 			Validators:  []validator.String{stringvalidator.OneOf(summaryImageTypes...)},
 		},
-		"enterprise_project_id": enterpriseProjectIDAttribute(),
-		"region":                regionAttribute(),
+		"enterprise_project_id": enterpriseProjectIDDataSourceAttribute(),
+		"region":                regionDataSourceAttribute(),
 		"report_types": schema.SetAttribute{
 			Optional:    true,
 			ElementType: types.StringType,
 			Description: "Security reports to count; all of them when unset. Values: `vulnerability`, `risk-config`, `malwares`, `apps`, `files`, `sensitive-info`, `non-compliant-app`, `build-command-risks`.",
 			Validators: []validator.Set{
 				setvalidator.SizeAtLeast(1),
+				noNullItems{},
 				setvalidator.ValueStringsAre(stringvalidator.OneOf(securityReportTypes...)),
 			},
 		},
@@ -130,7 +131,8 @@ func (d *imageSecuritySummaryDataSource) Schema(_ context.Context, _ datasource.
 			"(every architecture of a multi-architecture image and every host of a local image included), or when it is older than `max_scan_age`; " +
 			"`allow_unscanned = true` reads the counts of an unscanned image anyway. The count calls then run concurrently (at most 4 at a time); " +
 			"if any fails, the read fails with that call's error and no number is reported. " +
-			"Spell image names as HSS lists them (see `provider::hss::parse_image_ref`).",
+			"Spell image names as HSS lists them (see `provider::hss::parse_image_ref`). " +
+			filterTextNote,
 		Attributes: attrs,
 	}
 }

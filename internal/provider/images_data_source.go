@@ -54,7 +54,7 @@ func (d *imagesDataSource) Metadata(_ context.Context, req datasource.MetadataRe
 
 func (d *imagesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	filter := func(desc string) schema.StringAttribute {
-		return schema.StringAttribute{Optional: true, Description: desc, Validators: []validator.String{stringvalidator.LengthBetween(1, 256)}}
+		return schema.StringAttribute{Optional: true, Description: desc, Validators: []validator.String{text(), stringvalidator.LengthAtMost(256)}}
 	}
 	resp.Schema = schema.Schema{
 		Description: "Every image a filter selects, with the same facts as `hss_image` for each, in a few requests: one list call per 200 images. " +
@@ -87,8 +87,8 @@ func (d *imagesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 				Optional:    true,
 				Description: "Only the latest tags (true) or only the others (false); unset means both. Not for local images.",
 			},
-			"enterprise_project_id": enterpriseProjectIDAttribute(),
-			"region":                regionAttribute(),
+			"enterprise_project_id": enterpriseProjectIDDataSourceAttribute(),
+			"region":                regionDataSourceAttribute(),
 			"images": schema.ListNestedAttribute{
 				Computed:     true,
 				Description:  "The images, sorted by type, namespace, name, tag, instance, registry and image ID. Each has the attributes of `hss_image`.",

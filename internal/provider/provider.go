@@ -103,12 +103,12 @@ func (p *hssProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 		Attributes: map[string]schema.Attribute{
 			"region": schema.StringAttribute{
 				Optional:    true,
-				Validators:  nonEmpty,
+				Validators:  regionValidators(),
 				Description: "Region of the HSS service, such as `cn-north-4`. Sent as the `region` header and used for the default endpoint. Required here or in `" + envRegion + "`.",
 			},
 			"project_id": schema.StringAttribute{
 				Optional:    true,
-				Validators:  []validator.String{stringvalidator.LengthBetween(1, 256)},
+				Validators:  []validator.String{text(), stringvalidator.LengthBetween(1, 256)},
 				Description: "ID of the IAM project in `region` whose assets are queried. Can also come from `" + envProjectID + "` or the profile. Unset, the provider asks IAM for the project named after the region (with a token: the token's own project), once per region; a data source whose `region` differs gets that region's project the same way.",
 			},
 			"access_key": schema.StringAttribute{
@@ -167,7 +167,7 @@ func (p *hssProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 			},
 			"enterprise_project_id": schema.StringAttribute{
 				Optional:    true,
-				Validators:  []validator.String{stringvalidator.LengthBetween(1, 256)},
+				Validators:  enterpriseProjectIDValidators(),
 				Description: "Default enterprise project for every data source, resource and action that takes `enterprise_project_id`; `0` is the default project and `all_granted_eps` means every project you may see. Can also come from `" + envEnterpriseProjectID + "`. Unset, HSS uses the default project.",
 			},
 			"insecure": schema.BoolAttribute{
@@ -199,6 +199,8 @@ type providerData struct {
 	// unknown names the provider arguments whose values were not known
 	// when Terraform configured the provider; client is nil then.
 	unknown []string
+	// pending: export tasks to resume, see export_resume.go.
+	pending pendingExports
 }
 
 func (p *hssProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -225,6 +227,7 @@ func (p *hssProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		addAuthError(&resp.Diagnostics, err)
 		return
 	}
+	validateEnvironment(m, &resp.Diagnostics)
 	region := fromEnv(m.Region, envRegion)
 	if region == "" {
 		region = sign.region

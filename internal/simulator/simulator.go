@@ -115,6 +115,12 @@ type Fault struct {
 	// before the fault answers, as when a gateway times out on a slow
 	// backend that did its work.
 	AfterAction bool
+	// Late lets the request take effect, then stalls this long before the
+	// normal answer: an answer that comes after the client gave up.
+	Late time.Duration
+	// Skip lets this many matching requests pass untouched before the
+	// fault applies: Skip 2 changes the third request.
+	Skip int
 }
 
 // Request is one request the simulator received.
@@ -403,6 +409,9 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if fault != nil && fault.AfterAction && fault.apply(rec, requestID) {
 		return
 	}
+	if fault != nil && fault.Late > 0 && !sleep(r, fault.Late) {
+		return // the client gave up; the request took effect all the same
+	}
 	switch v := resp.(type) {
 	case *apiError:
 		writeError(rec, status, v.Code, v.Msg, requestID)
@@ -421,6 +430,10 @@ func (s *Simulator) takeFault(e Endpoint) *Fault {
 	for i, f := range s.faults {
 		if f.Endpoint != "" && f.Endpoint != e {
 			continue
+		}
+		if f.Skip > 0 {
+			f.Skip--
+			return nil
 		}
 		f.Times--
 		if f.Times <= 0 {
