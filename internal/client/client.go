@@ -123,6 +123,14 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Region == "" {
 		return nil, errors.New("region is empty")
 	}
+	// Default URLs are built from the region and the cloud domain: neither
+	// may name another host.
+	if !ValidRegion(cfg.Region) {
+		return nil, fmt.Errorf("region %q is not a region id (such as cn-north-4)", cfg.Region)
+	}
+	if cfg.Cloud != "" && !ValidCloud(cfg.Cloud) {
+		return nil, fmt.Errorf("cloud %q is not a domain name (such as myhuaweicloud.com)", cfg.Cloud)
+	}
 	if cfg.MaxRetries < 0 {
 		return nil, fmt.Errorf("max retries must be at least 0, got %d", cfg.MaxRetries)
 	}

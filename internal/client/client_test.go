@@ -660,3 +660,22 @@ func TestRetryAfterChoosesTheWait(t *testing.T) {
 		})
 	}
 }
+
+// TestNewRefusesHostNamingRegionAndCloud: default URLs are built from the
+// region and the cloud domain, so neither may add a user, port or path.
+func TestNewRefusesHostNamingRegionAndCloud(t *testing.T) {
+	for _, tc := range []struct{ region, cloud, want string }{
+		{"x@127.0.0.1:1/", "", `region "x@127.0.0.1:1/" is not a region id`},
+		{"cn-north-4 ", "", "is not a region id"},
+		{"cn-north-4", "myhuaweicloud.com@127.0.0.1:1", "is not a domain name"},
+		{"cn-north-4", "evil.example/x", "is not a domain name"},
+	} {
+		_, err := client.New(client.Config{Region: tc.region, Cloud: tc.cloud, ProjectID: simulator.DefaultProjectID, Credentials: aksk})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("New(region %q, cloud %q) = %v, want an error containing %q", tc.region, tc.cloud, err, tc.want)
+		}
+	}
+	if _, err := client.New(client.Config{Region: "eu-west-101", Cloud: "myhuaweicloud.eu", ProjectID: simulator.DefaultProjectID, Credentials: aksk}); err != nil {
+		t.Errorf("a real region and cloud: %v", err)
+	}
+}

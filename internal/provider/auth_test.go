@@ -221,6 +221,21 @@ func TestAccAuthProfile(t *testing.T) {
 			ExpectError: errorLike("Cannot use the KooCLI profile", `has no profile "prod" (it has: dev, sso)`)})
 		e.expectNoRequests(t)
 	})
+	t.Run("a profile region that would name another host", func(t *testing.T) {
+		e := newTestEnv(t)
+		file := koocliFile(t, t.TempDir())
+		body, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := strings.Replace(string(body), `"region": "cn-north-4"`, `"region": "x@127.0.0.1:1/"`, 1)
+		if err := os.WriteFile(file, []byte(bad), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		unitTest(t, resource.TestStep{Config: e.signInProvider(fmt.Sprintf("shared_config_file = %q\n  profile = \"dev\"", file)) + oneRead,
+			ExpectError: errorLike("Invalid region in the profile", `"x@127.0.0.1:1/" is not a Huawei Cloud region id`)})
+		e.expectNoRequests(t)
+	})
 	// KooCLI encrypts the keys by default: whether the whole file or the
 	// key fields are unreadable, the error says how to turn that off.
 	for name, body := range map[string]string{

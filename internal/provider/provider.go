@@ -147,7 +147,7 @@ func (p *hssProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 			},
 			"cloud": schema.StringAttribute{
 				Optional:    true,
-				Validators:  nonEmpty,
+				Validators:  []validator.String{cloudValidator{}},
 				Description: "Domain of every default endpoint. Defaults to `myhuaweicloud.com`, or `myhuaweicloud.eu` for regions whose name starts with `eu-west-1`. Can also come from `" + envCloud + "`.",
 			},
 			"sts_endpoint": schema.StringAttribute{
@@ -237,9 +237,16 @@ func (p *hssProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		// A profile's project is its own region's, in its own account.
 		projectID = sign.projectID
 	}
-	if region == "" {
+	switch {
+	case region == "":
 		resp.Diagnostics.AddAttributeError(path.Root("region"), "Missing HSS region",
 			"Set the provider argument region or the environment variable "+envRegion+" (or the profile's region), for example cn-north-4.")
+	case region == sign.region && fromEnv(m.Region, envRegion) == "":
+		// The argument and the variable are checked already; a profile's
+		// region builds URLs just the same.
+		if err := checkRegion(region); err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("region"), "Invalid region in the profile", "The profile's region "+err.Error()+".")
+		}
 	}
 
 	insecure, err := boolFromEnv(m.Insecure, envInsecure)

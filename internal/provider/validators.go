@@ -145,6 +145,36 @@ func checkRegion(s string) error {
 	return fmt.Errorf("%q is not a Huawei Cloud region id: lowercase words and a number joined by hyphens, such as cn-north-4, ap-southeast-1 or eu-west-101", s)
 }
 
+// cloudValidator accepts a domain name such as myhuaweicloud.com: every
+// default endpoint is built from it, so it must not name a user, port or
+// path.
+type cloudValidator struct{}
+
+func (cloudValidator) Description(context.Context) string {
+	return "must be a domain name such as myhuaweicloud.com"
+}
+
+func (v cloudValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (cloudValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := checkCloud(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid cloud", fmt.Sprintf("%s %s.", req.Path, err))
+	}
+}
+
+func checkCloud(s string) error {
+	if client.ValidCloud(s) {
+		return nil
+	}
+	if msg := textProblem(s); msg != "" {
+		return fmt.Errorf("%s", msg)
+	}
+	return fmt.Errorf("%q is not a domain name: lowercase labels joined by dots, such as myhuaweicloud.com or myhuaweicloud.eu", s)
+}
+
 // enterpriseProjectIDValidators: HSS takes at most 256 characters.
 func enterpriseProjectIDValidators() []validator.String {
 	return []validator.String{text(), stringvalidator.LengthAtMost(256)}
@@ -178,6 +208,7 @@ func validateEnvironment(m providerModel, diags *diag.Diagnostics) {
 		}
 	}
 	check(m.Region, "region", envRegion, checkRegion)
+	check(m.Cloud, "cloud", envCloud, checkCloud)
 	check(m.ProjectID, "project_id", envProjectID, checkText(256))
 	check(m.EnterpriseProjectID, "enterprise_project_id", envEnterpriseProjectID, checkText(256))
 }

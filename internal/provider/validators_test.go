@@ -207,11 +207,13 @@ func TestAccValidationEnvironment(t *testing.T) {
 	withoutRegion := strings.Replace(config, `region     = "cn-north-4"`, "", 1)
 	t.Setenv("HW_REGION_NAME", "cn-north-4\r\n")
 	t.Setenv("HW_ENTERPRISE_PROJECT_ID", strings.Repeat("e", 300))
+	t.Setenv("HW_CLOUD", "myhuaweicloud.com@127.0.0.1:1")
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: withoutRegion,
 			ExpectError: errorLike("Invalid HW_REGION_NAME", "HW_REGION_NAME (for region)", "trimspace()",
+				"Invalid HW_CLOUD", "is not a domain name",
 				"Invalid HW_ENTERPRISE_PROJECT_ID", "is 300 characters long; at most 256 are allowed"),
 		}},
 	})
