@@ -20,3 +20,6 @@ echo "==> terraform apply"
 tf apply apply -input=false -no-color -auto-approve tfplan | sed '/^    Outputs:/,$d'
 echo "==> outputs"
 tf output output -no-color
+echo "==> the downloaded baseline export"
+ls -l shop-baseline.zip | awk '{print "    " $5 " bytes  " $NF}'
+if command -v python3 >/dev/null; then python3 -m zipfile -l shop-baseline.zip | sed 's/^/    /'; fi

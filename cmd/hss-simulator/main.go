@@ -29,6 +29,7 @@ func main() {
 	quota := flag.Int("quota", 0, "requests per second per project, as the API gateway's flow control; over it, 429 APIGW.0308 with Retry-After (0: no limit)")
 	exportPolls := flag.Int("export-polls", 1, "status reads an export task answers 'running' to before it finishes")
 	exportFinal := flag.String("export-final", "success", "how export tasks finish: success or failure")
+	lifetime := flag.Duration("credential-lifetime", 0, "make the temporary keys and tokens the simulator issues expire after this long (0: as asked)")
 	statsAddr := flag.String("stats-addr", "", "also serve request and connection counts as JSON at http://ADDR/stats, and /reset?latency=D to zero them (for benchmarks; kept off the API's own address)")
 	flag.Parse()
 
@@ -40,6 +41,7 @@ func main() {
 	sim.SetLatency(*latency)
 	sim.SetQuota(*quota)
 	sim.SetExportOutcome(*exportPolls, *exportFinal)
+	sim.SetCredentialLifetime(*lifetime)
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -47,24 +49,31 @@ func main() {
 	}
 	endpoint := "http://" + ln.Addr().String()
 	env := fmt.Sprintf(`export HW_HSS_ENDPOINT=%s
+export HW_AUTH_URL=%s/v3
+export HW_STS_ENDPOINT=%s
 export HW_REGION_NAME=cn-north-4
 export HW_PROJECT_ID=%s
 export HW_ACCESS_KEY=%s
 export HW_SECRET_KEY=%s
-`, endpoint, simulator.DefaultProjectID, simulator.DefaultAccessKey, simulator.DefaultSecretKey)
+`, endpoint, endpoint, endpoint, simulator.DefaultProjectID, simulator.DefaultAccessKey, simulator.DefaultSecretKey)
 	fmt.Printf(`HSS simulator listening on %s
 
 Accepted credentials (local test values, not secrets of any account):
   access key pair    %s / %s
   temporary key      %s / %s, security token %s
   IAM token          %s
-Project ID           %s
+Project ID           %s (IAM project "cn-north-4"; unset HW_PROJECT_ID to look it up)
+Agency               %s of domain %s (id %s)
+OIDC                 identity provider %s accepts the id token %s
+ECS metadata         %s (HW_TEST_METADATA_ENDPOINT, for tests only)
 
 Configure the provider with:
 %s
 `, endpoint, simulator.DefaultAccessKey, simulator.DefaultSecretKey,
 		simulator.DefaultTempAccessKey, simulator.DefaultTempSecretKey, simulator.DefaultSecurityToken,
-		simulator.DefaultToken, simulator.DefaultProjectID, env)
+		simulator.DefaultToken, simulator.DefaultProjectID,
+		simulator.DefaultAgencyName, simulator.DefaultDomainName, simulator.DefaultDomainID,
+		simulator.DefaultIdpID, simulator.DefaultIDToken, endpoint, env)
 	if *envFile != "" {
 		if err := os.WriteFile(*envFile, []byte(env), 0o600); err != nil {
 			log.Fatal(err)

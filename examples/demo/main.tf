@@ -52,7 +52,8 @@ output "edge_config_checks" {
   value = data.hss_image_baseline_statistic.edge.security_check
 }
 
-# Every number about the image a release deploys, in one object.
+# Every number about the image a release deploys, in one object. The read
+# fails unless HSS knows exactly this image and scanned it successfully.
 locals {
   deployed = provider::hss::parse_image_ref("swr.cn-north-4.myhuaweicloud.com/shop/web:2.0")
 }
@@ -67,7 +68,33 @@ data "hss_image_security_summary" "deployed" {
 output "deployed_image_summary" {
   value = {
     image         = "${local.deployed.namespace}/${local.deployed.image_name}:${local.deployed.image_version}"
+    scan_status   = data.hss_image_security_summary.deployed.image.scan_status
+    scanned_at    = data.hss_image_security_summary.deployed.image.scanned_at
     baseline      = data.hss_image_security_summary.deployed.baseline
     report_counts = data.hss_image_security_summary.deployed.report_counts
+  }
+}
+
+# One baseline export of the shop images, kept in state: HSS runs the task,
+# the provider waits for it and downloads the ZIP next to the configuration.
+resource "hss_image_baseline_export" "shop" {
+  export_size = 1000
+  operate_all = true
+  image_type  = "private_image"
+  namespace   = "shop"
+  output_path = "${path.module}/shop-baseline.zip"
+
+  triggers = {
+    release = "2026.11"
+  }
+}
+
+output "baseline_export" {
+  value = {
+    task_id          = hss_image_baseline_export.shop.task_id
+    record_total_num = hss_image_baseline_export.shop.record_total_num
+    file_name        = hss_image_baseline_export.shop.file_name
+    output_path      = hss_image_baseline_export.shop.output_path
+    output_sha256    = hss_image_baseline_export.shop.output_sha256
   }
 }

@@ -84,3 +84,107 @@ test_summary_narrowed_by_report_types_checks_what_it_has if {
 	}}
 	count(image_risk.deny) == 0 with input as plan([s]) with data.hss.thresholds as thresholds
 }
+
+# Images: every image read during plan must have been scanned successfully,
+# recently enough.
+
+now_ns := 1767225600000000000 # 2026-01-01T00:00:00Z
+
+scan_thresholds := object.union(thresholds, {"max_scan_age_hours": 168})
+
+image_values(status, scanned_at) := {
+	"image_type": "private_image", "namespace": "shop", "image_name": "web", "image_version": "2.0",
+	"scan_status": status, "scan_failed_code": null, "scanned_at": scanned_at, "architectures": [],
+	"vul_num": 0, "malicious_file_num": 0, "unsafe_setting_num": 0,
+}
+
+hss_image(values) := {"address": "data.hss_image.web", "mode": "data", "type": "hss_image", "values": values}
+
+test_scanned_recent_image_passes if {
+	count(image_risk.deny) == 0 with input as plan([hss_image(image_values("success", "2025-12-31T00:00:00Z"))])
+		with data.hss.thresholds as scan_thresholds
+		with time.now_ns as now_ns
+}
+
+test_unscanned_image_is_denied if {
+	denies := image_risk.deny with input as plan([hss_image(image_values("unscan", null))])
+		with data.hss.thresholds as scan_thresholds
+		with time.now_ns as now_ns
+	denies == {`data.hss_image.web: scan_status is "unscan", not "success": HSS has not scanned the image successfully, so its numbers prove nothing`}
+}
+
+test_failed_scan_is_denied_with_its_code if {
+	v := object.union(image_values("failed", null), {"scan_failed_code": "failed_to_scan_vulnerability"})
+	denies := image_risk.deny with input as plan([hss_image(v)]) with data.hss.thresholds as scan_thresholds
+	denies == {`data.hss_image.web: scan_status is "failed" (scan_failed_code failed_to_scan_vulnerability), not "success": HSS has not scanned the image successfully, so its numbers prove nothing`}
+}
+
+test_unknown_scan_status_is_denied if {
+	denies := image_risk.deny with input as plan([hss_image(image_values("quarantined", null))]) with data.hss.thresholds as thresholds
+	count(denies) == 1
+}
+
+test_failed_architecture_is_denied if {
+	v := object.union(image_values("success", "2025-12-31T00:00:00Z"), {"architectures": [
+		{"image_id": "amd64", "scan_status": "success"},
+		{"image_id": "arm64", "scan_status": "failed"},
+	]})
+	denies := image_risk.deny with input as plan([hss_image(v)])
+		with data.hss.thresholds as scan_thresholds
+		with time.now_ns as now_ns
+	denies == {`data.hss_image.web: architecture image arm64 has scan_status "failed", not "success"`}
+}
+
+test_old_scan_is_denied if {
+	denies := image_risk.deny with input as plan([hss_image(image_values("success", "2025-12-24T00:00:00Z"))])
+		with data.hss.thresholds as scan_thresholds
+		with time.now_ns as now_ns
+	denies == {"data.hss_image.web: last scanned at 2025-12-24T00:00:00Z, 192 hours ago, older than max_scan_age_hours 168"}
+}
+
+test_scan_age_unchecked_without_threshold if {
+	count(image_risk.deny) == 0 with input as plan([hss_image(image_values("success", "2020-01-01T00:00:00Z"))])
+		with data.hss.thresholds as thresholds
+		with time.now_ns as now_ns
+}
+
+test_summary_image_is_checked if {
+	s := {"address": "data.hss_image_security_summary.s", "mode": "data", "type": "hss_image_security_summary", "values": {
+		"report_types": ["vulnerability"],
+		"baseline": {"image_weak_pwd": 0, "pwd_policy": 0, "security_check": 0},
+		"report_counts": {"vulnerability": 0},
+		"image": image_values("scanning", null),
+	}}
+	denies := image_risk.deny with input as plan([s]) with data.hss.thresholds as thresholds
+	denies == {`data.hss_image_security_summary.s.image: scan_status is "scanning", not "success": HSS has not scanned the image successfully, so its numbers prove nothing`}
+}
+
+test_images_are_checked_one_by_one if {
+	ok := image_values("success", "2025-12-31T00:00:00Z")
+	vulnerable := object.union(ok, {"image_name": "cart", "vul_num": 3})
+	waiting := object.union(image_values("waiting", null), {"namespace": null, "image_name": "redis", "image_version": "7.2"})
+	r := {"address": "data.hss_images.release", "mode": "data", "type": "hss_images", "values": {"images": [ok, vulnerable, waiting]}}
+	denies := image_risk.deny with input as plan([r])
+		with data.hss.thresholds as scan_thresholds
+		with time.now_ns as now_ns
+	denies == {
+		"data.hss_images.release.images[1] (shop/cart:2.0): vul_num = 3 exceeds the threshold 0",
+		`data.hss_images.release.images[2] (redis:7.2): scan_status is "waiting", not "success": HSS has not scanned the image successfully, so its numbers prove nothing`,
+	}
+}
+
+test_images_count_that_is_not_a_number_is_denied if {
+	v := object.union(image_values("success", "2025-12-31T00:00:00Z"), {"malicious_file_num": null})
+	r := {"address": "data.hss_images.release", "mode": "data", "type": "hss_images", "values": {"images": [v]}}
+	denies := image_risk.deny with input as plan([r]) with data.hss.thresholds as thresholds
+	denies == {"data.hss_images.release.images[0] (shop/web:2.0): malicious_file_num is null, not a number; it cannot be checked"}
+}
+
+test_deferred_image_read_is_denied if {
+	p := {"prior_state": {"values": {"root_module": {}}}, "resource_changes": [{
+		"address": "data.hss_images.release", "mode": "data", "type": "hss_images",
+		"change": {"actions": ["read"], "after_unknown": {"images": true}},
+	}]}
+	denies := image_risk.deny with input as p with data.hss.thresholds as thresholds
+	denies == {"data.hss_images.release: read deferred to apply, so its numbers are unknown at plan time and cannot pass the gate"}
+}

@@ -1,8 +1,10 @@
 # Recommended: keep credentials out of .tf files and export them instead:
 #   export HW_REGION_NAME=cn-north-4
-#   export HW_PROJECT_ID=<project id of the region>
 #   export HW_ACCESS_KEY=<access key id> HW_SECRET_KEY=<secret access key>
-# Terraform records literal provider arguments in plan JSON and logs.
+# (or use a KooCLI profile, an agency, OIDC from CI or the ECS metadata
+# service: see Authentication). The project of the region is looked up in
+# IAM unless HW_PROJECT_ID is set. Terraform records literal provider
+# arguments in plan JSON and logs.
 provider "hss" {}
 
 # Everything explicit, with an IAM token from a variable instead:

@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -64,10 +65,23 @@ type Logger interface {
 type Config struct {
 	// Endpoint is the base URL. Empty means DefaultEndpoint(region) for the
 	// region of each request.
-	Endpoint    string
-	Region      string
-	ProjectID   string
+	Endpoint string
+	Region   string
+	// ProjectID is the project of Region. Empty, and for every other
+	// region, the project is looked up in IAM once (see project.go).
+	ProjectID string
+	// Credentials are the base credentials, unless Metadata or OIDC give
+	// them. AssumeRole, when set, assumes an agency on top of them.
 	Credentials Credentials
+	Metadata    *MetadataSource
+	OIDC        *OIDCSource
+	AssumeRole  *AssumeRole
+	// AuthURL is the IAM v3 endpoint, default https://iam.{Region}.{cloud}/v3;
+	// STSEndpoint the STS one, default https://sts.{Region}.{cloud}. Cloud
+	// is the domain of default endpoints, default CloudDomain(Region).
+	AuthURL     string
+	STSEndpoint string
+	Cloud       string
 	// MaxRetries is how many times a retryable failure is retried.
 	MaxRetries int
 	// RequestTimeout bounds each HTTP attempt, from sending the request to
@@ -97,10 +111,16 @@ type Client struct {
 	endpoint *url.URL // nil when derived from the region
 	http     *http.Client
 	answers  answerMemo
-	// limiter and breaker are shared by every request of the client, and
-	// the provider makes one client per process.
+	// limiter and breaker are shared by every request to HSS, and the
+	// provider makes one client per process.
 	limiter *limiter
 	breaker breaker
+
+	iam        *url.URL // the IAM v3 endpoint
+	sts        *url.URL
+	creds      *credentialCache // what requests are signed with
+	sourceName string
+	projects   answerMemo // region -> project id, kept for the client's lifetime
 }
 
 // Defaults.
@@ -114,14 +134,16 @@ const (
 
 // New checks the configuration and returns a Client.
 func New(cfg Config) (*Client, error) {
-	if cfg.ProjectID == "" {
-		return nil, errors.New("project id is empty")
-	}
 	if cfg.Region == "" {
 		return nil, errors.New("region is empty")
 	}
-	if err := cfg.Credentials.Validate(); err != nil {
-		return nil, err
+	// Default URLs are built from the region and the cloud domain: neither
+	// may name another host.
+	if !ValidRegion(cfg.Region) {
+		return nil, fmt.Errorf("region %q is not a region id (such as cn-north-4)", cfg.Region)
+	}
+	if cfg.Cloud != "" && !ValidCloud(cfg.Cloud) {
+		return nil, fmt.Errorf("cloud %q is not a domain name (such as myhuaweicloud.com)", cfg.Cloud)
 	}
 	if cfg.MaxRetries < 0 {
 		return nil, fmt.Errorf("max retries must be at least 0, got %d", cfg.MaxRetries)
@@ -167,6 +189,9 @@ func New(cfg Config) (*Client, error) {
 	c.limiter = newLimiter(time.Now)
 	c.breaker.now = time.Now
 	c.breaker.probeEvery = min(breakerProbeEvery, c.cfg.RetryWaitMax)
+	if err := c.setUpAuth(); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -180,16 +205,30 @@ func parseEndpoint(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-// DefaultEndpoint is the public HSS endpoint of a region.
-func DefaultEndpoint(region string) string {
-	domain := "myhuaweicloud.com"
-	if region == "eu-west-101" {
-		domain = "myhuaweicloud.eu"
+// CloudDomain is the domain of a region's endpoints: myhuaweicloud.eu for
+// the regions whose name starts with eu-west-1 (eu-west-101), else
+// myhuaweicloud.com.
+func CloudDomain(region string) string {
+	if strings.HasPrefix(region, "eu-west-1") {
+		return "myhuaweicloud.eu"
 	}
-	return "https://hss." + region + "." + domain
+	return "myhuaweicloud.com"
 }
 
-// ProjectID is the project every request is made in.
+// DefaultEndpoint is the public HSS endpoint of a region.
+func DefaultEndpoint(region string) string {
+	return "https://hss." + region + "." + CloudDomain(region)
+}
+
+func (c *Client) cloud(region string) string {
+	if c.cfg.Cloud != "" {
+		return c.cfg.Cloud
+	}
+	return CloudDomain(region)
+}
+
+// ProjectID is the configured project of the client's region; empty when
+// it is looked up in IAM.
 func (c *Client) ProjectID() string { return c.cfg.ProjectID }
 
 // Region is the region requests go to unless a Scope overrides it.
@@ -243,19 +282,50 @@ type request struct {
 	body     []byte // JSON, nil for none
 	scope    Scope
 	retry    retryMode
+
+	// IAM, STS and metadata calls: an absolute endpoint instead of HSS's,
+	// no Region or X-Project-Id header, and extra (signed) headers.
+	base   *url.URL
+	header map[string]string
+	// signWith signs with these credentials instead of the client's
+	// current ones; unsigned sends no credentials at all.
+	signWith *Credentials
+	unsigned bool
+
+	project string // the project the placeholder segment resolved to
 }
 
+// projectSegment stands for the project id of the request's region until
+// newHTTPRequest resolves it.
+const projectSegment = "\x00{project_id}"
+
 func (c *Client) projectPath(segments ...string) []string {
-	return append([]string{"v5", c.cfg.ProjectID}, segments...)
+	return append([]string{"v5", projectSegment}, segments...)
 }
 
 // path is the path a request is sent to, as errors and logs show it: an
-// endpoint's base path included.
+// HSS endpoint's base path included.
 func (c *Client) path(r *request) string {
-	if c.endpoint != nil {
-		return c.endpoint.Path + escapedPath(r.segments)
+	if r.base == nil && c.endpoint != nil {
+		return c.endpoint.Path + r.displayPath()
 	}
-	return escapedPath(r.segments)
+	return r.displayPath()
+}
+
+// displayPath is the path after the base URL.
+func (r *request) displayPath() string {
+	if r.base != nil {
+		return strings.TrimSuffix(r.base.Path, "/") + escapedPath(r.segments)
+	}
+	segments := r.segments
+	if i := slices.Index(segments, projectSegment); i >= 0 {
+		segments = slices.Clone(segments)
+		segments[i] = r.project
+		if r.project == "" {
+			return strings.Replace(escapedPath(segments), "//", "/{project_id}/", 1)
+		}
+	}
+	return escapedPath(segments)
 }
 
 func (c *Client) baseURL(region string) (*url.URL, error) {
@@ -263,24 +333,10 @@ func (c *Client) baseURL(region string) (*url.URL, error) {
 		u := *c.endpoint
 		return &u, nil
 	}
-	if !validRegion(region) {
-		return nil, fmt.Errorf("region %q is not a region id such as cn-north-4", region)
+	if !ValidRegion(region) { // never let a region name another host
+		return nil, fmt.Errorf("region %q is not a region id (such as cn-north-4)", region)
 	}
-	return parseEndpoint(DefaultEndpoint(region))
-}
-
-// validRegion: lower-case letters, digits and inner hyphens, so that a
-// region can never change the host a default endpoint names.
-func validRegion(region string) bool {
-	if region == "" || region[0] == '-' || region[len(region)-1] == '-' {
-		return false
-	}
-	for _, r := range region {
-		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
-			return false
-		}
-	}
-	return true
+	return parseEndpoint("https://hss." + region + "." + c.cloud(region))
 }
 
 // newHTTPRequest builds and signs one attempt. Signing again on every
@@ -290,13 +346,26 @@ func (c *Client) newHTTPRequest(ctx context.Context, r *request) (*http.Request,
 	if region == "" {
 		region = c.cfg.Region
 	}
-	u, err := c.baseURL(region)
-	if err != nil {
+	var u *url.URL
+	var err error
+	if r.base != nil {
+		base := *r.base
+		u = &base
+	} else if u, err = c.baseURL(region); err != nil {
 		return nil, err
 	}
 	segments := r.segments
+	if i := slices.Index(segments, projectSegment); i >= 0 {
+		if r.project == "" {
+			if r.project, err = c.Project(ctx, region); err != nil {
+				return nil, err
+			}
+		}
+		segments = slices.Clone(segments)
+		segments[i] = r.project
+	}
 	if u.Path != "" { // an endpoint with a base path
-		segments = append(strings.Split(strings.TrimPrefix(u.Path, "/"), "/"), r.segments...)
+		segments = append(strings.Split(strings.TrimPrefix(u.Path, "/"), "/"), segments...)
 	}
 	query := r.query
 	if r.scope.EnterpriseProjectID != "" {
@@ -316,15 +385,31 @@ func (c *Client) newHTTPRequest(ctx context.Context, r *request) (*http.Request,
 	}
 	req.URL = u // the escaped path and canonical query, exactly as signed
 
-	signed := map[string]string{"Host": u.Host, "Region": region, "X-Project-Id": c.cfg.ProjectID}
-	creds := c.cfg.Credentials
-	if creds.Token != "" {
-		signed["X-Auth-Token"] = creds.Token
-	} else {
-		if creds.SecurityToken != "" {
-			signed["X-Security-Token"] = creds.SecurityToken
+	signed := map[string]string{"Host": u.Host}
+	if r.base == nil {
+		signed["Region"] = region
+		if r.project != "" {
+			signed["X-Project-Id"] = r.project
 		}
-		signed["Authorization"] = signRequest(creds.AccessKey, creds.SecretKey, r.method, segments, u.RawQuery, signed, r.body, c.cfg.Now())
+	}
+	maps.Copy(signed, r.header)
+	if !r.unsigned {
+		// The current credentials for every attempt: temporary ones may
+		// have been refreshed since the last.
+		var creds Credentials
+		if r.signWith != nil {
+			creds = *r.signWith
+		} else if creds, err = c.currentCredentials(ctx); err != nil {
+			return nil, err
+		}
+		if creds.Token != "" {
+			signed["X-Auth-Token"] = creds.Token
+		} else {
+			if creds.SecurityToken != "" {
+				signed["X-Security-Token"] = creds.SecurityToken
+			}
+			signed["Authorization"] = signRequest(creds.AccessKey, creds.SecretKey, r.method, segments, u.RawQuery, signed, r.body, c.cfg.Now())
+		}
 	}
 	for k, v := range signed {
 		if k == "Host" {
@@ -374,29 +459,35 @@ func validHeaderValue(v string) bool {
 // Each attempt waits for the client's rate limit, then gets RequestTimeout;
 // a read as a whole gets ReadTimeout.
 func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
-	path := c.path(r)
+	hss := r.base == nil // IAM and STS calls are few and not HSS's quota
 	opCtx, cancelOp := ctx, context.CancelFunc(func() {})
 	if r.retry == retryRead {
 		opCtx, cancelOp = context.WithTimeoutCause(ctx, c.cfg.ReadTimeout, &TimeoutError{Bound: boundRead, After: c.cfg.ReadTimeout})
 	}
 	for attempt := 1; ; attempt++ {
-		sentAt, err := c.limiter.wait(opCtx)
-		if err != nil {
-			cancelOp()
-			return nil, fmt.Errorf("%s %s: not sent: %w", r.method, path, err)
-		}
-		if ok, failures, last := c.breaker.allow(); !ok {
-			cancelOp()
-			return nil, &UnreachableError{Method: r.method, Path: path, Failures: failures, Last: last}
+		sentAt := time.Now()
+		if hss {
+			var err error
+			if sentAt, err = c.limiter.wait(opCtx); err != nil {
+				cancelOp()
+				return nil, fmt.Errorf("%s %s: not sent: %w", r.method, c.path(r), err)
+			}
+			if ok, failures, last := c.breaker.allow(); !ok {
+				cancelOp()
+				return nil, &UnreachableError{Method: r.method, Path: c.path(r), Failures: failures, Last: last}
+			}
 		}
 		attemptCtx, cancelAttempt := context.WithTimeoutCause(opCtx, c.cfg.RequestTimeout, &TimeoutError{Bound: boundRequest, After: c.cfg.RequestTimeout})
 		req, err := c.newHTTPRequest(attemptCtx, r)
 		if err != nil {
 			cancelAttempt()
 			cancelOp()
-			c.breaker.abandoned()
-			return nil, fmt.Errorf("%s %s: %w", r.method, path, err)
+			if hss {
+				c.breaker.abandoned()
+			}
+			return nil, err
 		}
+		path := c.path(r) // the project is resolved now
 		start := time.Now()
 		resp, err := c.http.Do(req)
 		fields := map[string]any{
@@ -409,7 +500,9 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 			cancelAttempt()
 			if ctx.Err() != nil { // the caller went away
 				cancelOp()
-				c.breaker.abandoned()
+				if hss {
+					c.breaker.abandoned()
+				}
 				return nil, &TransportError{Method: r.method, Path: path, Attempts: attempt, Err: err}
 			}
 			var timeout *TimeoutError
@@ -418,7 +511,9 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 			}
 			fields["error"] = err.Error()
 			c.debug(ctx, "HSS request got no answer", fields)
-			c.breaker.noAnswer(err)
+			if hss {
+				c.breaker.noAnswer(err)
+			}
 			te := &TransportError{Method: r.method, Path: path, Attempts: attempt, Err: err}
 			if attempt > c.cfg.MaxRetries || !retryableTransportError(err, r.retry) || timeout != nil && timeout.Bound == boundRead {
 				cancelOp()
@@ -431,14 +526,16 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 			}
 			continue
 		}
-		c.breaker.answered()
 		fields["status"] = resp.StatusCode
 		fields["request_id"] = resp.Header.Get("X-Request-Id")
 		c.debug(ctx, "HSS request", fields)
-		if resp.StatusCode == http.StatusTooManyRequests {
-			c.limiter.throttled(sentAt)
-		} else {
-			c.limiter.succeeded(sentAt)
+		if hss {
+			c.breaker.answered()
+			if resp.StatusCode == http.StatusTooManyRequests {
+				c.limiter.throttled(sentAt)
+			} else {
+				c.limiter.succeeded(sentAt)
+			}
 		}
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 			resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: func() { cancelAttempt(); cancelOp() }}

@@ -30,6 +30,8 @@ func newClient(t testing.TB, endpoint string, creds client.Credentials, opts ...
 	t.Helper()
 	cfg := client.Config{
 		Endpoint:     endpoint,
+		AuthURL:      endpoint + "/v3",
+		STSEndpoint:  endpoint,
 		Region:       "cn-north-4",
 		ProjectID:    simulator.DefaultProjectID,
 		Credentials:  creds,
@@ -50,10 +52,17 @@ func newClient(t testing.TB, endpoint string, creds client.Credentials, opts ...
 
 func startSim(t testing.TB) (*simulator.Simulator, *httptest.Server) {
 	t.Helper()
-	sim := simulator.New(simulator.Options{})
+	sim := simulator.New(simulator.Options{Projects: testProjects})
 	srv := simulator.NewServer(sim)
 	t.Cleanup(srv.Close)
 	return sim, srv
+}
+
+// testProjects: the regions the tests read from, each with its project.
+var testProjects = []simulator.Project{
+	{ID: simulator.DefaultProjectID, Name: "cn-north-4"},
+	{ID: "a5e6f7a8b9c04d1e8f2a3b4c5d6e7f80", Name: "ap-southeast-1"},
+	{ID: "c1d2e3f4a5b64c7d8e9f0a1b2c3d4e5f", Name: "cn-north-1"},
 }
 
 func TestBaselineStatisticAllAuthModes(t *testing.T) {
@@ -116,8 +125,16 @@ func TestHeadersAndScope(t *testing.T) {
 		t.Fatal(err)
 	}
 	req := sim.Requests()[0]
+	// The region's own project, looked up in IAM, in the path and header.
+	if req.Endpoint != simulator.IAMProjects || req.Query.Get("name") != "ap-southeast-1" {
+		t.Fatalf("first request %s %s?%s, want the project lookup", req.Method, req.Path, req.RawQuery)
+	}
+	req = sim.Requests()[1]
 	if got := req.Header.Get("Region"); got != "ap-southeast-1" {
 		t.Errorf("region header = %q", got)
+	}
+	if want := "/v5/" + testProjects[1].ID + "/image/security-report/statistic"; req.Path != want || req.Header.Get("X-Project-Id") != testProjects[1].ID {
+		t.Errorf("path %s, X-Project-Id %q; want %s", req.Path, req.Header.Get("X-Project-Id"), want)
 	}
 	if got := req.Query.Get("enterprise_project_id"); got != "all_granted_eps" {
 		t.Errorf("enterprise_project_id = %q", got)
@@ -740,22 +757,18 @@ func TestErrorsShowTheRequestedPath(t *testing.T) {
 	}
 }
 
-// A header value with a control character is never sent, nor retried.
+// A header value with a control character is never sent, nor retried, and
+// the error names the header, not its value.
 func TestInvalidHeaderIsNotSent(t *testing.T) {
 	sim, srv := startSim(t)
-	c := newClient(t, srv.URL, token)
-	_, err := c.GetBaselineStatistic(context.Background(), client.Scope{Region: "cn-north-4\r\n"}, client.BaselineStatisticQuery{ImageType: "local"})
-	if err == nil || !strings.Contains(err.Error(), "not sent: the Region header would hold a control character") {
+	c := newClient(t, srv.URL, client.Credentials{Token: simulator.DefaultToken + "\r\n"})
+	_, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
+	if err == nil || !strings.Contains(err.Error(), "not sent: the X-Auth-Token header would hold a control character") || strings.Contains(err.Error(), simulator.DefaultToken) {
 		t.Fatalf("got %v", err)
 	}
 	var te *client.TransportError
 	if errors.As(err, &te) || len(sim.Requests()) != 0 {
 		t.Fatalf("%d requests; %v must not read as a request HSS did not answer", len(sim.Requests()), err)
-	}
-	// Without an endpoint, the region names the host: only a region id may.
-	c = newClient(t, "", token)
-	if _, err := c.GetBaselineStatistic(context.Background(), client.Scope{Region: "x@127.0.0.1:1/"}, client.BaselineStatisticQuery{ImageType: "local"}); err == nil || !strings.Contains(err.Error(), `region "x@127.0.0.1:1/" is not a region id`) {
-		t.Fatalf("got %v", err)
 	}
 }
 
@@ -839,5 +852,24 @@ func TestDeadEndpointFailsFastThenRecovers(t *testing.T) {
 	}
 	if err != nil {
 		t.Fatalf("the breaker did not close after HSS answered again: %v", err)
+	}
+}
+
+// TestNewRefusesHostNamingRegionAndCloud: default URLs are built from the
+// region and the cloud domain, so neither may add a user, port or path.
+func TestNewRefusesHostNamingRegionAndCloud(t *testing.T) {
+	for _, tc := range []struct{ region, cloud, want string }{
+		{"x@127.0.0.1:1/", "", `region "x@127.0.0.1:1/" is not a region id`},
+		{"cn-north-4 ", "", "is not a region id"},
+		{"cn-north-4", "myhuaweicloud.com@127.0.0.1:1", "is not a domain name"},
+		{"cn-north-4", "evil.example/x", "is not a domain name"},
+	} {
+		_, err := client.New(client.Config{Region: tc.region, Cloud: tc.cloud, ProjectID: simulator.DefaultProjectID, Credentials: aksk})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("New(region %q, cloud %q) = %v, want an error containing %q", tc.region, tc.cloud, err, tc.want)
+		}
+	}
+	if _, err := client.New(client.Config{Region: "eu-west-101", Cloud: "myhuaweicloud.eu", ProjectID: simulator.DefaultProjectID, Credentials: aksk}); err != nil {
+		t.Errorf("a real region and cloud: %v", err)
 	}
 }

@@ -313,7 +313,10 @@ func readCounts[T any](ctx context.Context, c *Client, r *request, counts []coun
 	if err != nil {
 		return nil, err
 	}
-	out := v.(T) //nolint:forcetypeassert // only readCounts[T] stores under a T's key
+	out, ok := v.(T)
+	if !ok { // only readCounts[T] keeps a T under this key
+		return nil, fmt.Errorf("%s %s: internal error: the kept answer is a %T", r.method, c.path(r), v)
+	}
 	return &out, nil
 }
 

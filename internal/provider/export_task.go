@@ -1,14 +1,20 @@
 package provider
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/cloudsec/terraform-provider-hss/internal/client"
@@ -20,6 +26,9 @@ import (
 
 const (
 	defaultExportTimeout = 10 * time.Minute
+	// exportRequestTimeout bounds the export request itself, within the
+	// timeout: the wait for the task gets its own, full timeout afterwards.
+	exportRequestTimeout = time.Minute
 	pollWaitMin          = 200 * time.Millisecond
 	pollWaitMax          = 10 * time.Second
 )
@@ -30,6 +39,11 @@ type exportRequest struct {
 	filter     client.ImageFilter
 	wait       bool
 	outputPath string
+	// timeout bounds the export request (at most exportRequestTimeout of
+	// it) and then, separately, the wait and the download; timeoutName is
+	// how the configuration calls it ("timeouts.create").
+	timeout     time.Duration
+	timeoutName string
 }
 
 type exportResult struct {
@@ -48,11 +62,20 @@ type exportReporter struct {
 }
 
 // runExport starts a baseline export and, if asked, waits for it and
-// downloads its file. Errors after the task started name the task id.
+// downloads its file. output_path is checked before anything is sent.
+// Errors after the task started name the task id.
 func runExport(ctx context.Context, c *client.Client, req exportRequest, rep exportReporter) (*exportResult, error) {
-	task, err := c.ExportBaseline(ctx, req.scope, req.size, req.filter)
+	if req.outputPath != "" {
+		if err := checkOutputPath(req.outputPath); err != nil {
+			return nil, fmt.Errorf("output_path: %w. Nothing was exported", err)
+		}
+	}
+	sent := time.Now().UTC()
+	postCtx, cancel := context.WithTimeout(ctx, min(req.timeout, exportRequestTimeout))
+	task, err := c.ExportBaseline(postCtx, req.scope, req.size, req.filter)
+	cancel()
 	if err != nil {
-		return nil, fmt.Errorf("starting the export: %w", err)
+		return nil, exportStartError(ctx, req, sent, err)
 	}
 	res := &exportResult{task: *task}
 	if rep.started != nil {
@@ -62,16 +85,58 @@ func runExport(ctx context.Context, c *client.Client, req exportRequest, rep exp
 	if !req.wait {
 		return res, nil
 	}
-	if res.status, err = waitForExport(ctx, c, req.scope, task.TaskID, rep); err != nil {
-		return res, err
+	return res, finishExport(ctx, c, req, res, rep)
+}
+
+// finishExport waits for res.task, within the timeout, and downloads its
+// file: after runExport's request, or for a task an earlier apply started.
+func finishExport(ctx context.Context, c *client.Client, req exportRequest, res *exportResult, rep exportReporter) error {
+	ctx, cancel := context.WithTimeout(ctx, req.timeout)
+	defer cancel()
+	var err error
+	if res.status, err = waitForExport(ctx, c, req, res.task.TaskID, rep); err != nil {
+		return err
 	}
-	if req.outputPath != "" {
-		if res.outputSHA256, res.outputBytes, err = downloadAtomically(ctx, c, req.scope, res.status.FileID, req.outputPath); err != nil {
-			return res, fmt.Errorf("export task %s: downloading file %s to %s: %w", task.TaskID, res.status.FileID, req.outputPath, err)
+	if req.outputPath == "" {
+		return nil
+	}
+	if res.outputSHA256, res.outputBytes, err = downloadAtomically(ctx, c, req.scope, res.status.FileID, req.outputPath); err != nil {
+		if ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			err = fmt.Errorf("%s (%s) expired: %w", req.timeoutName, req.timeout, err)
 		}
-		rep.say(fmt.Sprintf("Export file %s written to %s (%d bytes).", res.status.FileID, req.outputPath, res.outputBytes))
+		return fmt.Errorf("export task %s succeeded, but its file %s could not be written to %s: %w", res.task.TaskID, res.status.FileID, req.outputPath, err)
 	}
-	return res, nil
+	rep.say(fmt.Sprintf("Export file %s written to %s (%d bytes).", res.status.FileID, req.outputPath, res.outputBytes))
+	return nil
+}
+
+// exportStartError explains a failed export request. When the request may
+// have reached HSS and its answer was lost, HSS may have created a task
+// whose id nobody knows: the error says so, and how to find it.
+func exportStartError(ctx context.Context, req exportRequest, sent time.Time, err error) error {
+	var apiErr *client.APIError
+	var decodeErr *client.DecodeError
+	var dnsErr *net.DNSError
+	switch {
+	case ctx.Err() != nil: // Terraform cancelled (Ctrl-C) or the caller's deadline
+		err = fmt.Errorf("interrupted while waiting for the answer (%w)", err)
+	case errors.As(err, &decodeErr):
+		// HSS answered 2xx: the task exists, its id is unreadable.
+	case errors.As(err, &apiErr):
+		if apiErr.StatusCode < 500 || apiErr.StatusCode == http.StatusServiceUnavailable {
+			return fmt.Errorf("starting the export: %w", err) // refused: nothing started
+		}
+	case errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &dnsErr):
+		return fmt.Errorf("starting the export: %w", err) // never sent
+	case errors.Is(err, context.DeadlineExceeded):
+		err = fmt.Errorf("no answer within %s, the time the export request may take (the smaller of %s and %s): %w",
+			min(req.timeout, exportRequestTimeout), req.timeoutName, exportRequestTimeout, err)
+	}
+	return fmt.Errorf("starting the export: %w\n\n"+
+		"HSS may have started an export task: the request may have reached it, but no task id came back. "+
+		"Nothing about it is recorded, so applying again sends a new export request. "+
+		"Before that, look for an image baseline export task created at about %s (UTC) in the HSS console, "+
+		"and let it finish there if it exists", err, sent.Format(time.DateTime))
 }
 
 func (r exportReporter) say(msg string) {
@@ -82,13 +147,13 @@ func (r exportReporter) say(msg string) {
 
 // waitForExport polls the task with exponential backoff until it succeeds,
 // fails, or ctx ends.
-func waitForExport(ctx context.Context, c *client.Client, scope client.Scope, taskID string, rep exportReporter) (*client.ExportTaskStatus, error) {
+func waitForExport(ctx context.Context, c *client.Client, req exportRequest, taskID string, rep exportReporter) (*client.ExportTaskStatus, error) {
 	wait := pollWaitMin
 	for poll := 1; ; poll++ {
-		st, err := c.GetExportTask(ctx, scope, taskID)
+		st, err := c.GetExportTask(ctx, req.scope, taskID)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, exportTimeout(ctx, taskID)
+				return nil, exportTimeout(ctx, req, taskID)
 			}
 			return nil, fmt.Errorf("export task %s: reading its status: %w", taskID, err)
 		}
@@ -104,16 +169,16 @@ func waitForExport(ctx context.Context, c *client.Client, scope client.Scope, ta
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return st, exportTimeout(ctx, taskID)
+			return st, exportTimeout(ctx, req, taskID)
 		case <-t.C:
 		}
 		wait = min(wait*2, pollWaitMax)
 	}
 }
 
-func exportTimeout(ctx context.Context, taskID string) error {
+func exportTimeout(ctx context.Context, req exportRequest, taskID string) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("export task %s did not finish before the timeout; it may still finish in HSS", taskID)
+		return fmt.Errorf("export task %s did not finish within %s (%s); it may still finish in HSS", taskID, req.timeoutName, req.timeout)
 	}
 	return fmt.Errorf("waiting for export task %s: %w", taskID, ctx.Err())
 }
@@ -135,6 +200,9 @@ func downloadAtomically(ctx context.Context, c *client.Client, scope client.Scop
 	h := sha256.New()
 	n, err := c.Download(ctx, scope, fileID, io.MultiWriter(tmp, h))
 	if err == nil {
+		err = checkZIP(tmp, n)
+	}
+	if err == nil {
 		err = tmp.Sync()
 	}
 	if cerr := tmp.Close(); err == nil {
@@ -147,4 +215,46 @@ func downloadAtomically(ctx context.Context, c *client.Client, scope client.Scop
 		return "", 0, err
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// checkZIP: the export is a ZIP archive. A proxy's or gateway's page
+// answered with 200 must not be recorded as the export.
+func checkZIP(f *os.File, size int64) error {
+	if _, err := zip.NewReader(f, size); err == nil {
+		return nil
+	}
+	head := make([]byte, 32)
+	n, _ := f.ReadAt(head, 0)
+	what := fmt.Sprintf("%d bytes beginning %q", size, head[:n])
+	if size == 0 {
+		what = "empty"
+	} else if bytes.Contains(bytes.ToLower(head[:n]), []byte("<html")) || bytes.Contains(bytes.ToLower(head[:n]), []byte("<!doctype")) {
+		what = fmt.Sprintf("an HTML page of %d bytes, as a proxy or gateway answers", size)
+	}
+	return fmt.Errorf("the downloaded file is not a ZIP archive (%s); it was not kept", what)
+}
+
+// checkOutputPath finds, before anything is exported, what would make the
+// download fail after the export ran: a path that is a directory, a
+// directory that does not exist or cannot be written.
+func checkOutputPath(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s is a directory; name the file to write, such as %s", path, filepath.Join(path, "baseline.zip"))
+	}
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("directory %s does not exist", dir)
+	case err != nil:
+		return err
+	case !fi.IsDir():
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	probe, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("cannot write in directory %s: %w", dir, err)
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
 }

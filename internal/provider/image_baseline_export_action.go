@@ -5,11 +5,8 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/action/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
 var (
@@ -37,41 +34,21 @@ func (a *imageBaselineExportAction) Metadata(_ context.Context, req action.Metad
 }
 
 func (a *imageBaselineExportAction) Schema(ctx context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
-	attrs := map[string]schema.Attribute{
-		"export_size": schema.Int64Attribute{
-			Required:    true,
-			Description: exportSizeDescription,
-			Validators:  []validator.Int64{int64validator.Between(0, 2147483647)},
-		},
-		"enterprise_project_id": schema.StringAttribute{
-			Optional:    true,
-			Description: "Enterprise project to export from; `all_granted_eps` for every project you may see. Defaults to the provider's `enterprise_project_id`.",
-			Validators:  []validator.String{stringvalidator.LengthBetween(1, 256)},
-		},
-		"region": schema.StringAttribute{
-			Optional:    true,
-			Description: "Region to export from, overriding the provider's `region`.",
-			Validators:  []validator.String{stringvalidator.LengthBetween(1, 128)},
-		},
-		"wait_for_completion": schema.BoolAttribute{
-			Optional:    true,
-			Description: waitDescription,
-		},
-		"output_path": schema.StringAttribute{
-			Optional:    true,
-			Description: outputPathDescription,
-			Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
-		},
-	}
-	filterActionAttributes(attrs)
+	attrs := map[string]schema.Attribute{}
+	exportActionAttributes(attrs)
 	resp.Schema = schema.Schema{
 		Description: "Runs one export of image baseline check results in HSS each time it is invoked " +
 			"(`terraform apply -invoke=action.hss_image_baseline_export.NAME`, or a `lifecycle.action_trigger`), reporting the task id, its record count, " +
 			"its status while waiting and its file id as progress. Actions keep nothing in state: when you need `task_id` in state or outputs, " +
-			"use the `hss_image_baseline_export` resource instead. Requires Terraform 1.14 or later.",
+			"use the `hss_image_baseline_export` resource instead. Requires Terraform 1.14 or later.\n\n" +
+			"`timeouts.invoke` bounds the export request (at most 60 seconds of it) and then, separately, the wait and the download. " +
+			"A failed invocation is an error naming the task when one was started; when the export request's answer was lost, the error says an export may have started in HSS.\n\n" +
+			"Run from a `lifecycle.action_trigger`, a failed export fails the apply, but the triggering resource is kept in state, untainted: " +
+			"the next plan does not run the export again; invoke it with `terraform apply -invoke=...`, or replace the resource.\n\n" + filterTextNote,
 		Attributes: attrs,
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.BlockWithOpts(ctx, timeouts.Opts{InvokeDescription: "How long to wait for the export task, 10 minutes by default (for example `30m`)."}),
+			"timeouts": timeouts.BlockWithOpts(ctx, timeouts.Opts{InvokeDescription: "How long the export may take, 10 minutes by default (for example `30m`); must be positive. " +
+				"It bounds the export request (at most 60 seconds of it) and then, separately, the wait for the task and the download."}),
 		},
 	}
 }
@@ -83,6 +60,7 @@ func (a *imageBaselineExportAction) Configure(_ context.Context, req action.Conf
 func (a *imageBaselineExportAction) ValidateConfig(ctx context.Context, req action.ValidateConfigRequest, resp *action.ValidateConfigResponse) {
 	validateExportConfig(ctx, req.Config, &resp.Diagnostics)
 	validateFilterRanges(ctx, req.Config, &resp.Diagnostics)
+	validatePositiveTimeout(ctx, req.Config, "invoke", &resp.Diagnostics)
 }
 
 func (a *imageBaselineExportAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
@@ -97,13 +75,11 @@ func (a *imageBaselineExportAction) Invoke(ctx context.Context, req action.Invok
 	}
 	timeout, diags := m.Timeouts.Invoke(ctx, defaultExportTimeout)
 	resp.Diagnostics.Append(diags...)
-	exp, diags := m.exportRequest(ctx, a.data)
+	exp, diags := m.exportRequest(ctx, a.data, timeout, "timeouts.invoke")
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	say := func(msg string) {
 		if resp.SendProgress != nil {
 			resp.SendProgress(action.InvokeProgressEvent{Message: msg})

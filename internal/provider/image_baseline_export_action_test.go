@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
@@ -38,7 +39,12 @@ func newActionHarness(t testing.TB) *actionHarness {
 // newHarnessFor configures base against a new simulator.
 func newHarnessFor(t testing.TB, base tfprotov6.ProviderServer) *actionHarness {
 	t.Helper()
-	e := newTestEnv(t)
+	return newHarnessWith(t, base, newTestEnv(t))
+}
+
+// newHarnessWith configures base against e's simulator.
+func newHarnessWith(t testing.TB, base tfprotov6.ProviderServer, e *testEnv) *actionHarness {
+	t.Helper()
 	server, ok := base.(tfprotov6.ProviderServerWithActions) //nolint:staticcheck // see actionHarness
 	if !ok {
 		t.Fatalf("%T serves no actions", base)
@@ -193,7 +199,8 @@ func TestImageBaselineExportActionFailureIsADiagnostic(t *testing.T) {
 	}
 	h.e.sim.Inject(simulator.Fault{Endpoint: simulator.BaselineExport, Status: 403, Body: `{"error_code":"HSS.0004","error_msg":"denied"}`})
 	_, diags = h.invoke(h.config(map[string]tftypes.Value{"export_size": num(1)}))
-	if len(diags) != 1 || !strings.Contains(diags[0].Detail, "HTTP 403 Forbidden, error_code HSS.0004: denied (request id ") {
+	// Refused: nothing started, and the error does not pretend otherwise.
+	if len(diags) != 1 || !strings.Contains(diags[0].Detail, "HTTP 403 Forbidden, error_code HSS.0004: denied (request id ") || strings.Contains(diags[0].Detail, mayHaveStarted) {
 		t.Fatalf("diagnostics: %+v", diags)
 	}
 }
@@ -267,5 +274,51 @@ resource "terraform_data" "release" {
 				return nil
 			},
 		}},
+	})
+}
+
+// What the guide says about a failed action_trigger export: the apply
+// fails, the triggering resource stays in state untainted, and the next
+// plan is empty: nothing runs the export again by itself.
+func TestAccImageBaselineExportActionTriggerFailure(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	e.sim.SetExportOutcome(0, "failure")
+	config := e.config(`
+action "hss_image_baseline_export" "shop" {
+  config {
+    export_size = 100
+  }
+}
+
+resource "terraform_data" "release" {
+  input = "1"
+  lifecycle {
+    action_trigger {
+      events  = [after_create, after_update]
+      actions = [action.hss_image_baseline_export.shop]
+    }
+  }
+}
+`)
+	resource.UnitTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config, ExpectError: errorLike("HSS baseline export failed", "export task export000001 (image-baseline-export-000001) failed in HSS")},
+			{
+				PreConfig: func() { e.sim.SetExportOutcome(0, "success") },
+				Config:    config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: func(*terraform.State) error {
+					if n := e.sim.ExportsCreated(); n != 1 {
+						return fmt.Errorf("%d exports, want 1: a failed action is not run again by itself", n)
+					}
+					return nil
+				},
+			},
+		},
 	})
 }

@@ -3,22 +3,19 @@ package provider
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -30,6 +27,7 @@ var (
 	_ resource.Resource                   = (*imageBaselineExportResource)(nil)
 	_ resource.ResourceWithConfigure      = (*imageBaselineExportResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*imageBaselineExportResource)(nil)
+	_ resource.ResourceWithImportState    = (*imageBaselineExportResource)(nil)
 )
 
 // NewImageBaselineExportResource is the hss_image_baseline_export resource.
@@ -65,60 +63,21 @@ type imageBaselineExportModel struct {
 	exportArgsModel
 }
 
-// Descriptions the resource and the action share.
-const (
-	exportSizeDescription = "Most records to export, from 0 to 2,147,483,647."
-	waitDescription       = "Wait until HSS finishes the export task (polling its status with backoff) and record its outcome. Defaults to `true`."
-	outputPathDescription = "Once the task succeeds, download the exported ZIP file to this path: written to a temporary file beside it with mode 0600, then renamed into place. Needs `wait_for_completion`."
-)
-
 func (r *imageBaselineExportResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_image_baseline_export"
 }
 
 func (r *imageBaselineExportResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	computed := func(desc string) schema.StringAttribute {
 		return schema.StringAttribute{Computed: true, Description: desc, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}}
 	}
 	attrs := map[string]schema.Attribute{
 		"id": computed("The export task ID."),
-		"export_size": schema.Int64Attribute{
-			Required:      true,
-			Description:   exportSizeDescription,
-			Validators:    []validator.Int64{int64validator.Between(0, 2147483647)},
-			PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()},
-		},
-		"enterprise_project_id": schema.StringAttribute{
-			Optional:      true,
-			Description:   "Enterprise project to export from; `all_granted_eps` for every project you may see. Defaults to the provider's `enterprise_project_id`.",
-			Validators:    []validator.String{stringvalidator.LengthBetween(1, 256)},
-			PlanModifiers: replace,
-		},
-		"region": schema.StringAttribute{
-			Optional:      true,
-			Description:   "Region to export from, overriding the provider's `region`.",
-			Validators:    []validator.String{stringvalidator.LengthBetween(1, 128)},
-			PlanModifiers: replace,
-		},
 		"triggers": schema.MapAttribute{
 			Optional:      true,
 			ElementType:   types.StringType,
 			Description:   "Arbitrary values that, when changed, start a new export (the resource is replaced), as in `time_static`.",
 			PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplace()},
-		},
-		"wait_for_completion": schema.BoolAttribute{
-			Optional:      true,
-			Computed:      true,
-			Default:       booldefault.StaticBool(true),
-			Description:   waitDescription,
-			PlanModifiers: []planmodifier.Bool{boolplanmodifier.RequiresReplace()},
-		},
-		"output_path": schema.StringAttribute{
-			Optional:      true,
-			Description:   outputPathDescription,
-			Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
-			PlanModifiers: replace,
 		},
 		"task_id": computed("ID of the export task HSS created."),
 		"record_total_num": schema.Int64Attribute{
@@ -126,21 +85,30 @@ func (r *imageBaselineExportResource) Schema(ctx context.Context, _ resource.Sch
 			Description:   "Number of records the export holds.",
 			PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
 		},
-		"task_name":     computed("Name of the export task; null when not waited for."),
-		"task_status":   computed("Last known status of the task: `running`, `success` or `failure`. Refreshed on every read while HSS still knows the task."),
+		"task_name": computed("Name of the export task; null when not waited for."),
+		"task_status": computed("Last known status of the task: `running`, `success` or `failure`. Refreshed on every read while HSS still knows the task, " +
+			"except for a task a failed apply left unfinished: that one is kept as recorded until the next apply resumes it."),
 		"file_id":       computed("ID of the exported file, once the task succeeded."),
 		"file_name":     computed("Name of the exported file, once the task succeeded."),
 		"output_sha256": computed("Hex SHA-256 of the file written to `output_path`."),
 	}
-	filterResourceAttributes(attrs)
+	exportResourceAttributes(attrs)
 	resp.Schema = schema.Schema{
-		Description: "Triggers one export of image baseline check results in HSS and records its task in state. " +
-			"Creating it sends exactly one export request; nothing is sent on plan, refresh or a no-op apply. Every argument forces a new export; " +
-			"`triggers` starts one on demand. Destroying it only forgets the task: nothing is removed from HSS. " +
-			"To run an export without keeping it in state, use the `hss_image_baseline_export` action (Terraform 1.14+).",
+		Description: "Starts one export of image baseline check results in HSS, waits for it, optionally downloads its ZIP file, and records the task in state. " +
+			"Creating it sends exactly one export request. Plan, refresh and a no-op apply never start an export; refresh reads the task's status (one GET) while HSS still knows it. " +
+			"Every argument forces a new export; `triggers` starts one on demand. Destroying it only forgets the task: nothing is removed from HSS, and the file at `output_path` is kept. " +
+			"Import is not supported: an export task cannot be adopted; use `triggers` or the `hss_image_baseline_export` action (Terraform 1.14+), which keeps nothing in state.\n\n" +
+			"`timeouts.create` bounds the export request (at most 60 seconds of it) and then, separately, the wait for the task and the download.\n\n" +
+			"When an apply fails: if the export request was refused, nothing was exported and nothing is recorded. If its answer was lost (no answer in time, connection cut), " +
+			"HSS may have started an export whose id is unknown: the error says so and when, so that it can be found in the HSS console before applying again. " +
+			"If the task started but could not be finished (the timeout expired, a status read failed, the file could not be written or was not a ZIP archive), " +
+			"the task is recorded and the resource is tainted; the next apply with the same arguments and triggers resumes that task, waiting for it and downloading its file from `file_id` " +
+			"while HSS still has it, instead of starting a new export (it starts a new one if HSS no longer knows the task, or with `create_before_destroy`). " +
+			"A task that fails in HSS taints the resource too, and the next apply starts a new export.\n\n" + filterTextNote,
 		Attributes: attrs,
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, CreateDescription: "How long to wait for the export task, 10 minutes by default (for example `30m`)."}),
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, CreateDescription: "How long the export may take, 10 minutes by default (for example `30m`); must be positive. " +
+				"It bounds the export request (at most 60 seconds of it) and then, separately, the wait for the task and the download."}),
 		},
 	}
 }
@@ -152,6 +120,16 @@ func (r *imageBaselineExportResource) Configure(_ context.Context, req resource.
 func (r *imageBaselineExportResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	validateExportConfig(ctx, req.Config, &resp.Diagnostics)
 	validateFilterRanges(ctx, req.Config, &resp.Diagnostics)
+	validatePositiveTimeout(ctx, req.Config, "create", &resp.Diagnostics)
+}
+
+// ImportState refuses plainly: the resource records an export it started
+// itself, and an existing task is nothing Terraform could manage.
+func (r *imageBaselineExportResource) ImportState(_ context.Context, _ resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	resp.Diagnostics.AddError("Export tasks cannot be imported",
+		"hss_image_baseline_export records the export task it started itself; an existing HSS export task cannot be imported. "+
+			"To start a new export, declare the resource (changing its triggers starts another one), "+
+			"or invoke the hss_image_baseline_export action (Terraform 1.14+), which keeps nothing in state.")
 }
 
 func (r *imageBaselineExportResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -166,28 +144,31 @@ func (r *imageBaselineExportResource) Create(ctx context.Context, req resource.C
 	}
 	timeout, diags := plan.Timeouts.Create(ctx, defaultExportTimeout)
 	resp.Diagnostics.Append(diags...)
-	exp, diags := plan.exportRequest(ctx, r.data)
+	exp, diags := plan.exportRequest(ctx, r.data, timeout, "timeouts.create")
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	state := plan
 	for _, v := range []*types.String{&state.TaskName, &state.TaskStatus, &state.FileID, &state.FileName, &state.OutputSHA256} {
 		*v = types.StringNull()
 	}
-	res, err := runExport(ctx, c, exp, exportReporter{
+	record := func(t client.ExportTask) {
+		state.ID, state.TaskID = types.StringValue(t.TaskID), types.StringValue(t.TaskID)
+		state.RecordTotalNum = types.Int64Value(t.RecordTotalNum)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	}
+	rep := exportReporter{
 		// Saved before waiting: if the wait fails, the task id is in state
 		// and Terraform marks the resource tainted.
-		started: func(t client.ExportTask) {
-			state.ID, state.TaskID = types.StringValue(t.TaskID), types.StringValue(t.TaskID)
-			state.RecordTotalNum = types.Int64Value(t.RecordTotalNum)
-			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-		},
+		started:  record,
 		progress: func(msg string) { tflog.Info(ctx, msg) },
-	})
+	}
+	res, resumed, err := r.resume(ctx, c, exp, exportFingerprint(exp, plan.Triggers), rep, &resp.Diagnostics)
+	if !resumed {
+		res, err = runExport(ctx, c, exp, rep)
+	}
 	if res != nil { // the task exists: record what is known of it
 		if res.status != nil {
 			state.applyStatus(res.status)
@@ -196,8 +177,56 @@ func (r *imageBaselineExportResource) Create(ctx context.Context, req resource.C
 		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("HSS baseline export failed", err.Error())
+		detail := err.Error()
+		if res != nil && exp.wait && (res.status == nil || res.status.TaskStatus != client.TaskFailure) {
+			// Read keeps this task's recorded status, so that the Delete of
+			// the tainted resource sees it unfinished (export_resume.go).
+			resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateUnfinished, []byte(`true`))...)
+			detail += "\n\nThe task is recorded in state and the resource is tainted. The next apply with the same arguments and triggers " +
+				"does not start a new export: it resumes this task, waiting for it if it still runs and downloading its file while HSS still has it " +
+				"(a new export starts only if HSS no longer knows the task, or the task failed)."
+		}
+		resp.Diagnostics.AddError("HSS baseline export failed", detail)
 	}
+}
+
+// resume finishes the unfinished task a tainted predecessor with the same
+// fingerprint left (see export_resume.go). It reports whether it took the
+// task on; when it did not, a new export is to be started.
+func (r *imageBaselineExportResource) resume(ctx context.Context, c *client.Client, exp exportRequest, key string, rep exportReporter, diags *diag.Diagnostics) (*exportResult, bool, error) {
+	pending, ok := r.data.pending.take(key)
+	if !ok {
+		return nil, false, nil
+	}
+	st, err := c.GetExportTask(ctx, exp.scope, pending.task.TaskID)
+	switch {
+	case err != nil:
+		var apiErr *client.APIError
+		if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound {
+			diags.AddWarning("Starting a new HSS export",
+				"Export task "+pending.task.TaskID+", which an earlier apply could not finish, is no longer known to HSS; a new export starts.")
+			return nil, false, nil
+		}
+		// Whether it still exists is unknown: keep it, and fail.
+		rep.started(pending.task)
+		return &exportResult{task: pending.task}, true, fmt.Errorf("resuming export task %s: reading its status: %w", pending.task.TaskID, err)
+	case st.TaskStatus == client.TaskFailure:
+		diags.AddWarning("Starting a new HSS export",
+			"Export task "+pending.task.TaskID+", which an earlier apply could not finish, failed in HSS; a new export starts.")
+		return nil, false, nil
+	}
+	if exp.outputPath != "" {
+		if err := checkOutputPath(exp.outputPath); err != nil {
+			rep.started(pending.task)
+			return &exportResult{task: pending.task}, true, fmt.Errorf("export task %s: output_path: %w", pending.task.TaskID, err)
+		}
+	}
+	diags.AddWarning("Resumed HSS export task "+pending.task.TaskID,
+		"An earlier apply started export task "+pending.task.TaskID+" with these arguments but could not finish it (the resource was tainted). "+
+			"It was resumed instead of starting a new export.")
+	rep.started(pending.task)
+	res := &exportResult{task: pending.task}
+	return res, true, finishExport(ctx, c, exp, res, rep)
 }
 
 func (m *imageBaselineExportModel) applyStatus(st *client.ExportTaskStatus) {
@@ -210,14 +239,16 @@ func (m *imageBaselineExportModel) applyStatus(st *client.ExportTaskStatus) {
 }
 
 // exportRequest turns the shared arguments into what runExport takes.
-func (m *exportArgsModel) exportRequest(ctx context.Context, d *providerData) (exportRequest, diag.Diagnostics) {
+func (m *exportArgsModel) exportRequest(ctx context.Context, d *providerData, timeout time.Duration, timeoutName string) (exportRequest, diag.Diagnostics) {
 	filter, diags := m.request(ctx)
 	return exportRequest{
-		scope:      d.scope(m.Region, m.EnterpriseProjectID),
-		size:       m.ExportSize.ValueInt64(),
-		filter:     filter,
-		wait:       m.WaitForCompletion.IsNull() || m.WaitForCompletion.ValueBool(),
-		outputPath: m.OutputPath.ValueString(),
+		scope:       d.scope(m.Region, m.EnterpriseProjectID),
+		size:        m.ExportSize.ValueInt64(),
+		filter:      filter,
+		wait:        m.WaitForCompletion.IsNull() || m.WaitForCompletion.ValueBool(),
+		outputPath:  m.OutputPath.ValueString(),
+		timeout:     timeout,
+		timeoutName: timeoutName,
 	}, diags
 }
 
@@ -227,6 +258,10 @@ func (r *imageBaselineExportResource) Read(ctx context.Context, req resource.Rea
 	var state imageBaselineExportModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() || r.data == nil || r.data.client == nil || state.TaskID.IsNull() {
+		return
+	}
+	if marker, _ := req.Private.GetKey(ctx, privateUnfinished); marker != nil {
+		tflog.Debug(ctx, "export task left unfinished by a failed apply; its recorded status is kept for the next apply to resume it", map[string]any{"task_id": state.TaskID.ValueString()})
 		return
 	}
 	scope := r.data.scope(state.Region, state.EnterpriseProjectID)
@@ -258,7 +293,18 @@ func (r *imageBaselineExportResource) Update(ctx context.Context, req resource.U
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
-func (r *imageBaselineExportResource) Delete(_ context.Context, _ resource.DeleteRequest, resp *resource.DeleteResponse) {
+func (r *imageBaselineExportResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	// A task a failed Create left unfinished is remembered for the Create
+	// that replaces this resource in the same apply (export_resume.go).
+	var state imageBaselineExportModel
+	if !req.State.Get(ctx, &state).HasError() && r.data != nil {
+		if pending, ok := state.unfinished(); ok {
+			timeout, _ := state.Timeouts.Create(ctx, defaultExportTimeout)
+			if exp, diags := state.exportRequest(ctx, r.data, timeout, "timeouts.create"); !diags.HasError() {
+				r.data.pending.remember(exportFingerprint(exp, state.Triggers), pending)
+			}
+		}
+	}
 	resp.Diagnostics.AddWarning("HSS export task forgotten, not deleted",
 		"hss_image_baseline_export only records an export task; destroying it removes it from the Terraform state. No data in HSS is removed, and any file written to output_path is kept.")
 }

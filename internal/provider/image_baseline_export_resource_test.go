@@ -218,7 +218,7 @@ func TestAccImageBaselineExportTimeout(t *testing.T) {
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config:      e.config(exportConfig(`timeouts { create = "2s" }`)),
-			ExpectError: errorLike("export task export000001 did not finish before the timeout"),
+			ExpectError: errorLike("export task export000001 did not finish within timeouts.create (2s); it may still finish in HSS", "resumes this task"),
 		}},
 	})
 	if n := e.sim.ExportsCreated(); n != 1 {

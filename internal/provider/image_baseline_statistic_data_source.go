@@ -54,8 +54,8 @@ func (d *imageBaselineStatisticDataSource) Schema(_ context.Context, _ datasourc
 				"`instance_image` (enterprise edition repository), `registry` (every repository image) or `local` (every local image, the global view).",
 			Validators: []validator.String{stringvalidator.OneOf(baselineImageTypes...)},
 		},
-		"enterprise_project_id": enterpriseProjectIDAttribute(),
-		"region":                regionAttribute(),
+		"enterprise_project_id": enterpriseProjectIDDataSourceAttribute(),
+		"region":                regionDataSourceAttribute(),
 		"image_weak_pwd": schema.Int64Attribute{
 			Computed:    true,
 			Description: "Number of weak passwords found in the selected images.",
@@ -72,28 +72,12 @@ func (d *imageBaselineStatisticDataSource) Schema(_ context.Context, _ datasourc
 	imageSelectorAttributes(attrs)
 	resp.Schema = schema.Schema{
 		Description: "Counts the baseline check findings of container images in HSS: weak passwords, password complexity policy findings and configuration check findings. " +
-			"For one repository image, set `image_type`, `namespace`, `image_name` and `image_version`; for one CI/CD image, `image_type` and `image_id`. Filters left unset select every image of the type.",
+			"For one repository image, set `image_type`, `namespace`, `image_name` and `image_version`; for one CI/CD image, `image_type` and `image_id`. Filters left unset select every image of the type. " +
+			"**A count of 0 does not prove that an image exists, or that HSS scanned it**: HSS counts findings, and an image it has not synchronised, has not scanned yet, " +
+			"failed to scan, or that a typo names, has none. To gate one image, use `hss_image_security_summary` (it fails unless the image exists and its last scan succeeded) " +
+			"or check `scan_status` of `hss_image`; for many images, `hss_images`. " +
+			filterTextNote,
 		Attributes: attrs,
-	}
-}
-
-func enterpriseProjectIDAttribute() schema.StringAttribute {
-	return schema.StringAttribute{
-		Optional: true,
-		Computed: true,
-		Description: "Enterprise project to query: `0` is the default project, `all_granted_eps` every project you may see. " +
-			"Defaults to the provider's `enterprise_project_id`; when neither is set, HSS uses the default project and this attribute stays null.",
-		Validators: []validator.String{stringvalidator.LengthBetween(1, 256)},
-	}
-}
-
-func regionAttribute() schema.StringAttribute {
-	return schema.StringAttribute{
-		Optional: true,
-		Computed: true,
-		Description: "Region to query, overriding the provider's `region` (the `region` header and, without a provider `endpoint`, the endpoint). " +
-			"The provider's `project_id` is still used, so it must exist in this region. Defaults to the provider's region.",
-		Validators: []validator.String{stringvalidator.LengthBetween(1, 128)},
 	}
 }
 

@@ -42,8 +42,7 @@ type filterField struct {
 	kind   filterKind
 	desc   string
 	enum   []string
-	minLen int   // strings and list items
-	maxLen int   // strings and list items; 0 = none
+	maxLen int   // strings and list items (never empty, see text); 0 = none
 	max    int64 // integers; 0 = none
 	items  int   // lists: most items; 0 = none
 }
@@ -82,8 +81,8 @@ var imageFilterFields = []filterField{
 	{name: "instance_id", kind: filterString, maxLen: 128, desc: "ID of the SWR enterprise edition instance."},
 	{name: "cicd_name", kind: filterString, maxLen: 128, desc: "Name of the CI/CD pipeline (CI/CD images)."},
 	{name: "build_command_risk_level", kind: filterString, enum: buildCommandRiskLevels, desc: "Risk level of a build instruction: `critical`, `high`, `medium` or `low`."},
-	{name: "build_command_risk_name", kind: filterString, minLen: 1, maxLen: 128, desc: "Name of a build instruction risk."},
-	{name: "build_command_rule_id_list", kind: filterList, minLen: 1, maxLen: 200, desc: "IDs of build instruction risk detection rules."},
+	{name: "build_command_risk_name", kind: filterString, maxLen: 128, desc: "Name of a build instruction risk."},
+	{name: "build_command_rule_id_list", kind: filterList, maxLen: 200, desc: "IDs of build instruction risk detection rules."},
 	{name: "has_container", kind: filterBool, desc: "Only images with (`true`) or without (`false`) running containers."},
 	{name: "vul_id_list", kind: filterList, items: 2048, maxLen: 256, desc: "IDs of vulnerabilities (such as CVE IDs) to count or export."},
 }
@@ -129,8 +128,16 @@ func (m *imageFilterModel) request(ctx context.Context) (client.ImageFilter, dia
 		if v.IsNull() || v.IsUnknown() {
 			return nil
 		}
-		var out []string
-		diags.Append(v.ElementsAs(ctx, &out, false)...)
+		var items []types.String
+		diags.Append(v.ElementsAs(ctx, &items, false)...)
+		out := make([]string, 0, len(items))
+		for _, item := range items {
+			if item.IsNull() || item.IsUnknown() {
+				diags.AddError("Invalid list item", "A list argument holds a null or unknown item; every item must be a known, non-empty string.")
+				return nil
+			}
+			out = append(out, item.ValueString())
+		}
 		return out
 	}
 	return client.ImageFilter{
@@ -165,15 +172,20 @@ func (m *imageFilterModel) request(ctx context.Context) (client.ImageFilter, dia
 	}, diags
 }
 
+// stringValidators: an enumerated value is one of its values; free text
+// (and every list item) is neither empty nor padded (see text).
 func (f filterField) stringValidators() []validator.String {
-	var v []validator.String
 	if f.enum != nil {
-		v = append(v, stringvalidator.OneOf(f.enum...))
+		return []validator.String{stringvalidator.OneOf(f.enum...)}
 	}
+	return append([]validator.String{text()}, f.lengthValidators()...)
+}
+
+func (f filterField) lengthValidators() []validator.String {
 	if f.maxLen > 0 {
-		v = append(v, stringvalidator.LengthBetween(f.minLen, f.maxLen))
+		return []validator.String{stringvalidator.LengthAtMost(f.maxLen)}
 	}
-	return v
+	return nil
 }
 
 func (f filterField) int64Validators() []validator.Int64 {
@@ -184,9 +196,9 @@ func (f filterField) int64Validators() []validator.Int64 {
 }
 
 // listValidators: a list, if set, holds at least one item, so that "set"
-// and "sent" mean the same thing.
+// and "sent" mean the same thing, and no item is null, empty or padded.
 func (f filterField) listValidators() []validator.List {
-	v := []validator.List{listvalidator.SizeAtLeast(1), listvalidator.ValueStringsAre(f.stringValidators()...)}
+	v := append([]validator.List{listvalidator.SizeAtLeast(1)}, textList(f.lengthValidators()...)...)
 	if f.items > 0 {
 		v = append(v, listvalidator.SizeAtMost(f.items))
 	}

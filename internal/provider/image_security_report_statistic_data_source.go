@@ -55,8 +55,8 @@ func (d *imageSecurityReportStatisticDataSource) Schema(_ context.Context, _ dat
 				"`apps` (software), `files` (files), `sensitive-info` (sensitive information), `non-compliant-app` (software compliance) or `build-command-risks` (image build instruction risks).",
 			Validators: []validator.String{stringvalidator.OneOf(securityReportTypes...)},
 		},
-		"enterprise_project_id": enterpriseProjectIDAttribute(),
-		"region":                regionAttribute(),
+		"enterprise_project_id": enterpriseProjectIDDataSourceAttribute(),
+		"region":                regionDataSourceAttribute(),
 		"total_num": schema.Int64Attribute{
 			Computed:    true,
 			Description: "Number of records the report holds for the selected images.",
@@ -65,7 +65,11 @@ func (d *imageSecurityReportStatisticDataSource) Schema(_ context.Context, _ dat
 	filterDataSourceAttributes(attrs)
 	resp.Schema = schema.Schema{
 		Description: "Counts the records of one HSS image security report (vulnerabilities, malicious files, risky configuration, ...) for the images the filters select. " +
-			"Only the filters you set are sent. Unset `operate_all` and `image_id_list` and HSS counts every image the other filters match.",
+			"Only the filters you set are sent. Unset `operate_all` and `image_id_list` and HSS counts every image the other filters match. " +
+			"**A count of 0 does not prove that an image exists, or that HSS scanned it**: HSS counts findings, and an image it has not synchronised, has not scanned yet, " +
+			"failed to scan, or that a typo names, has none. To gate one image, use `hss_image_security_summary` (it fails unless the image exists and its last scan succeeded) " +
+			"or check `scan_status` of `hss_image`; for many images, `hss_images`. " +
+			filterTextNote,
 		Attributes: attrs,
 	}
 }

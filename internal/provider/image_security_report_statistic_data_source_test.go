@@ -13,7 +13,9 @@ import (
 )
 
 // allFilterArguments sets every filter argument; allFilterBody is the JSON
-// body HSS must receive for it: names, types and values.
+// body HSS must receive for it: names, types and values. The SWR instance
+// and pipeline filters select no private image, so the count checks use
+// countFilterArguments, which leaves them out.
 const allFilterArguments = `
   image_id_list              = ["img-web-20", "img-web-19"]
   operate_all                = false
@@ -35,15 +37,21 @@ const allFilterArguments = `
   has_unsafe_setting         = true
   risky                      = true
   severity_level             = "High"
-  instance_name              = ""
-  instance_id                = ""
-  cicd_name                  = ""
+  instance_name              = "swr-prod"
+  instance_id                = "swr-inst-01"
+  cicd_name                  = "ci-shop"
   build_command_risk_level   = "critical"
   build_command_risk_name    = "Pipes a download into a shell"
   build_command_rule_id_list = ["rule-curl-pipe-sh"]
   has_container              = true
   vul_id_list                = ["CVE-2024-3094", "CVE-2024-6387", "CVE-2023-44487"]
 `
+
+var countFilterArguments = strings.NewReplacer(
+	`  instance_name              = "swr-prod"`+"\n", "",
+	`  instance_id                = "swr-inst-01"`+"\n", "",
+	`  cicd_name                  = "ci-shop"`+"\n", "",
+).Replace(allFilterArguments)
 
 const allFilterBody = `{
   "image_id_list": ["img-web-20", "img-web-19"],
@@ -66,9 +74,9 @@ const allFilterBody = `{
   "has_unsafe_setting": true,
   "risky": true,
   "severity_level": "High",
-  "instance_name": "",
-  "instance_id": "",
-  "cicd_name": "",
+  "instance_name": "swr-prod",
+  "instance_id": "swr-inst-01",
+  "cicd_name": "ci-shop",
   "build_command_risk_level": "critical",
   "build_command_risk_name": "Pipes a download into a shell",
   "build_command_rule_id_list": ["rule-curl-pipe-sh"],
@@ -110,14 +118,19 @@ func TestAccImageSecurityReportStatisticEveryArgument(t *testing.T) {
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: e.config(`
-data "hss_image_security_report_statistic" "all" {
+data "hss_image_security_report_statistic" "every" {
   security_report_type = "vulnerability"
 ` + allFilterArguments + `
 }
 
+data "hss_image_security_report_statistic" "all" {
+  security_report_type = "vulnerability"
+` + countFilterArguments + `
+}
+
 data "hss_image_security_report_statistic" "risks" {
   security_report_type = "build-command-risks"
-` + allFilterArguments + `
+` + countFilterArguments + `
 }
 `),
 			ConfigStateChecks: []statecheck.StateCheck{
@@ -129,7 +142,7 @@ data "hss_image_security_report_statistic" "risks" {
 			},
 		}},
 	})
-	assertBody(t, e.sim.Requests(), simulator.SecurityReport, "image_id_list", allFilterBody)
+	assertBody(t, e.sim.Requests(), simulator.SecurityReport, "swr-inst-01", allFilterBody)
 	for _, r := range e.sim.Requests() {
 		if r.Endpoint == simulator.SecurityReport && r.Header.Get("Region") != "cn-north-4" {
 			t.Fatalf("region header %q", r.Header.Get("Region"))
@@ -228,8 +241,8 @@ func TestAccImageSecurityReportStatisticValidation(t *testing.T) {
 		{`security_report_type = "apps"` + "\n" + `start_latest_scan_time = -5`, []string{"start_latest_scan_time", "value must be at least 0, got: -5"}},
 		{`security_report_type = "apps"` + "\n" + `start_latest_update_time = 20` + "\n" + `end_latest_update_time = 10`, []string{"Invalid time range", "start_latest_update_time (20) must not be after end_latest_update_time (10)"}},
 		{`security_report_type = "apps"` + "\n" + `image_id_list = []`, []string{"image_id_list", "list must contain at least 1 elements"}},
-		{`security_report_type = "apps"` + "\n" + `build_command_risk_name = ""`, []string{"build_command_risk_name", "string length must be between 1 and 128, got: 0"}},
-		{`security_report_type = "apps"` + "\n" + `cicd_name = "` + strings.Repeat("c", 129) + `"`, []string{"cicd_name", "string length must be between 0 and 128, got: 129"}},
+		{`security_report_type = "apps"` + "\n" + `build_command_risk_name = ""`, []string{"Invalid build_command_risk_name", `build_command_risk_name is empty: HSS reads "" as no filter at all`}},
+		{`security_report_type = "apps"` + "\n" + `cicd_name = "` + strings.Repeat("c", 129) + `"`, []string{"cicd_name", "string length must be at most 128, got: 129"}},
 	}
 	var ts []resource.TestStep
 	for _, s := range steps {

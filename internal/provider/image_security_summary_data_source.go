@@ -2,9 +2,13 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -12,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -19,8 +24,9 @@ import (
 )
 
 var (
-	_ datasource.DataSource              = (*imageSecuritySummaryDataSource)(nil)
-	_ datasource.DataSourceWithConfigure = (*imageSecuritySummaryDataSource)(nil)
+	_ datasource.DataSource                   = (*imageSecuritySummaryDataSource)(nil)
+	_ datasource.DataSourceWithConfigure      = (*imageSecuritySummaryDataSource)(nil)
+	_ datasource.DataSourceWithValidateConfig = (*imageSecuritySummaryDataSource)(nil)
 )
 
 // summaryConcurrency bounds the HSS calls one summary makes at once.
@@ -43,6 +49,9 @@ type imageSecuritySummaryModel struct {
 	ReportTypes         types.Set    `tfsdk:"report_types"`
 	Baseline            types.Object `tfsdk:"baseline"`
 	ReportCounts        types.Map    `tfsdk:"report_counts"`
+	MaxScanAge          types.String `tfsdk:"max_scan_age"`
+	AllowUnscanned      types.Bool   `tfsdk:"allow_unscanned"`
+	Image               types.Object `tfsdk:"image"`
 	imageSelectorModel
 }
 
@@ -70,14 +79,15 @@ func (d *imageSecuritySummaryDataSource) Schema(_ context.Context, _ datasource.
 			Description: "Image type: `private_image`, `shared_image`, `local_image` or `instance_image` (enterprise edition).",
 			Validators:  []validator.String{stringvalidator.OneOf(summaryImageTypes...)},
 		},
-		"enterprise_project_id": enterpriseProjectIDAttribute(),
-		"region":                regionAttribute(),
+		"enterprise_project_id": enterpriseProjectIDDataSourceAttribute(),
+		"region":                regionDataSourceAttribute(),
 		"report_types": schema.SetAttribute{
 			Optional:    true,
 			ElementType: types.StringType,
 			Description: "Security reports to count; all of them when unset. Values: `vulnerability`, `risk-config`, `malwares`, `apps`, `files`, `sensitive-info`, `non-compliant-app`, `build-command-risks`.",
 			Validators: []validator.Set{
 				setvalidator.SizeAtLeast(1),
+				noNullItems{},
 				setvalidator.ValueStringsAre(stringvalidator.OneOf(securityReportTypes...)),
 			},
 		},
@@ -97,11 +107,32 @@ func (d *imageSecuritySummaryDataSource) Schema(_ context.Context, _ datasource.
 		},
 	}
 	imageSelectorAttributes(attrs)
+	attrs["max_scan_age"] = schema.StringAttribute{
+		Optional: true,
+		Description: "Longest time since HSS last scanned the image successfully, as a Go duration (`\"168h\"`, `\"36h30m\"`): " +
+			"an older scan fails the read. Unset means any age.",
+		Validators: []validator.String{durationValidator{}, stringvalidator.ConflictsWith(path.MatchRoot("allow_unscanned"))},
+	}
+	attrs["allow_unscanned"] = schema.BoolAttribute{
+		Optional: true,
+		Description: "Read the counts even when the image's last scan did not succeed (for dashboards; never for a gate). " +
+			"`image.scan_status` then shows why the counts may mean nothing. A selector that matches no image, or several, still fails.",
+	}
+	attrs["image"] = schema.SingleNestedAttribute{
+		Computed:    true,
+		Description: "The image the selector resolved to, with the attributes of `hss_image`.",
+		Attributes:  imageFactAttributes(),
+	}
 	resp.Schema = schema.Schema{
 		Description: "Every security number HSS has about one image, in one read: its baseline check counts and the record count of each security report. " +
-			"Made for `check` blocks, `postcondition`s and policies that want one object per image. The calls run concurrently (at most 4 at a time); " +
+			"Made for `check` blocks, `postcondition`s and policies that want one object per image. " +
+			"It fails closed: before any count is read, the selector is resolved to exactly one image with the lookup of `hss_image` (exact names, every page), " +
+			"and the read fails when no image matches (naming the closest names), when several do, when the image's last scan did not succeed " +
+			"(every architecture of a multi-architecture image and every host of a local image included), or when it is older than `max_scan_age`; " +
+			"`allow_unscanned = true` reads the counts of an unscanned image anyway. The count calls then run concurrently (at most 4 at a time); " +
 			"if any fails, the read fails with that call's error and no number is reported. " +
-			"A selector that matches no image reads zeros, as HSS answers; spell image names as HSS lists them (see `provider::hss::parse_image_ref`).",
+			"Spell image names as HSS lists them (see `provider::hss::parse_image_ref`). " +
+			filterTextNote,
 		Attributes: attrs,
 	}
 }
@@ -110,80 +141,144 @@ func (d *imageSecuritySummaryDataSource) Configure(_ context.Context, req dataso
 	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
-func (d *imageSecuritySummaryDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+func (d *imageSecuritySummaryDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
 	var m imageSecuritySummaryModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := d.data.configuredClient(&resp.Diagnostics)
-	if c == nil {
-		return
-	}
-	reportTypes := securityReportTypes
-	if !m.ReportTypes.IsNull() {
-		reportTypes = nil
-		resp.Diagnostics.Append(m.ReportTypes.ElementsAs(ctx, &reportTypes, false)...)
-		slices.Sort(reportTypes)
-	}
-	if resp.Diagnostics.HasError() {
-		return
-	}
+	validateSelector(&resp.Diagnostics, m.ImageType, map[string]types.String{
+		"namespace": m.Namespace, "image_name": m.ImageName, "image_version": m.ImageVersion, "instance_id": m.InstanceID,
+	})
+}
 
+// Read resolves the selector to exactly one image, refuses an image whose
+// numbers cannot be trusted, reads every count concurrently, and stores
+// the result. Any failure fails the whole read: no partial summary.
+func (d *imageSecuritySummaryDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m imageSecuritySummaryModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	reportTypes := m.reportTypes(ctx, &resp.Diagnostics)
+	c := d.data.configuredClient(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() || c == nil {
+		return
+	}
 	scope := d.data.scope(m.Region, m.EnterpriseProjectID)
-	imageType := m.ImageType.ValueString()
-	baselineQuery := m.baselineQuery(imageType)
+	if !m.resolveImage(ctx, c, scope, time.Now(), &resp.Diagnostics) {
+		return
+	}
+	counts, err := readSummaryCounts(ctx, c, scope, m.baselineQuery(m.ImageType.ValueString()), reportTypes)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read HSS image security summary", err.Error())
+		return
+	}
+	m.setCounts(counts, &resp.Diagnostics)
+	m.Region = types.StringValue(scope.Region)
+	m.EnterpriseProjectID = types.StringPointerValue(nonEmpty(scope.EnterpriseProjectID))
+	parts := append([]string{"security_summary", c.ProjectID(), scope.Region, scope.EnterpriseProjectID}, idParts(m.baselineQuery(m.ImageType.ValueString()))...)
+	m.ID = types.StringValue(queryID(append(parts, reportTypes...)...))
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// reportTypes are the configured report types, sorted, or all of them.
+func (m *imageSecuritySummaryModel) reportTypes(ctx context.Context, diags *diag.Diagnostics) []string {
+	if m.ReportTypes.IsNull() || m.ReportTypes.IsUnknown() {
+		return securityReportTypes
+	}
+	var out []string
+	diags.Append(m.ReportTypes.ElementsAs(ctx, &out, false)...)
+	slices.Sort(out)
+	return out
+}
+
+// resolveImage finds the one image the selector names, with the lookup of
+// hss_image, and sets the image attribute. Unless allow_unscanned is set,
+// an image whose last scan did not succeed, or succeeded longer than
+// max_scan_age ago, is an error: its counts would describe nothing.
+func (m *imageSecuritySummaryModel) resolveImage(ctx context.Context, c *client.Client, scope client.Scope, now time.Time, diags *diag.Diagnostics) bool {
+	q := selectorQuery(m.ImageType, m.Namespace, m.ImageName, m.ImageVersion, m.InstanceID, types.StringNull(), m.ImageID)
+	q.distinguishers = []string{"instance_id", "image_id"} // what the statistics take too
+	found, err := lookupImage(ctx, c, scope, q)
+	if err != nil {
+		addLookupError(diags, err)
+		return false
+	}
+	m.Image = imageObject(found, diags)
+	if m.AllowUnscanned.ValueBool() {
+		return !diags.HasError()
+	}
+	maxAge, _ := time.ParseDuration(m.MaxScanAge.ValueString()) // validated at plan time
+	if problem := scanProblem(found, maxAge, now); problem != "" {
+		why := " HSS's counts for an image it has not scanned successfully are zeros that prove nothing, so this read fails instead of reporting them."
+		anyway := "To read the counts anyway, for a dashboard and never for a gate, set allow_unscanned = true."
+		if found.scanned() {
+			why = " Counts from an old scan say nothing about what was found since, so this read fails instead of reporting them."
+			anyway = "Or raise max_scan_age."
+		}
+		diags.AddError("Image security numbers cannot be trusted", problem+why+"\n\n"+
+			"Scan the image in HSS (console, or POST /v5/{project_id}/image/image-scan/tasks) and plan again once its scan_status is \"success\". "+anyway)
+		return false
+	}
+	return !diags.HasError()
+}
+
+// summaryCounts is what the statistics say about the image.
+type summaryCounts struct {
+	baseline *client.BaselineStatistic
+	reports  map[string]int64
+}
+
+// readSummaryCounts reads the baseline statistic and every report count,
+// at most summaryConcurrency at a time. The first failure cancels the rest
+// and is returned with the name of the call that failed.
+func readSummaryCounts(ctx context.Context, c *client.Client, scope client.Scope, q client.BaselineStatisticQuery, reportTypes []string) (*summaryCounts, error) {
 	operateAll := true
 	filter := client.ImageFilter{
 		OperateAll:   &operateAll,
-		ImageType:    &imageType,
-		Namespace:    baselineQuery.Namespace,
-		ImageName:    baselineQuery.ImageName,
-		ImageVersion: baselineQuery.ImageVersion,
-		InstanceID:   baselineQuery.InstanceID,
-		ImageID:      baselineQuery.ImageID,
+		ImageType:    &q.ImageType,
+		Namespace:    q.Namespace,
+		ImageName:    q.ImageName,
+		ImageVersion: q.ImageVersion,
+		InstanceID:   q.InstanceID,
+		ImageID:      q.ImageID,
 	}
-
-	var baseline *client.BaselineStatistic
-	counts := make(map[string]int64, len(reportTypes))
+	out := &summaryCounts{reports: make(map[string]int64, len(reportTypes))}
 	var mu sync.Mutex
 	jobs := []summaryJob{{"baseline statistic", func(ctx context.Context) error {
-		b, err := c.GetBaselineStatistic(ctx, scope, baselineQuery)
-		baseline = b
+		b, err := c.GetBaselineStatistic(ctx, scope, q)
+		out.baseline = b
 		return err
 	}}}
 	for _, rt := range reportTypes {
 		jobs = append(jobs, summaryJob{rt + " report", func(ctx context.Context) error {
 			n, err := c.GetSecurityReportStatistic(ctx, scope, rt, filter)
 			mu.Lock()
-			counts[rt] = n
+			out.reports[rt] = n
 			mu.Unlock()
 			return err
 		}})
 	}
-	if name, err := runBounded(ctx, summaryConcurrency, jobs); err != nil {
-		resp.Diagnostics.AddError("Cannot read HSS image security summary", apiErrorDetail(name, err))
-		return
+	if name, err := runJobs(ctx, summaryConcurrency, jobs); err != nil {
+		return nil, errors.New(apiErrorDetail(name, err))
 	}
+	return out, nil
+}
 
-	countValues := make(map[string]attr.Value, len(counts))
-	for k, v := range counts {
-		countValues[k] = types.Int64Value(v)
+// setCounts stores the counts in the model.
+func (m *imageSecuritySummaryModel) setCounts(counts *summaryCounts, diags *diag.Diagnostics) {
+	values := make(map[string]attr.Value, len(counts.reports))
+	for k, v := range counts.reports {
+		values[k] = types.Int64Value(v)
 	}
-	var diags diag.Diagnostics
-	m.Baseline, diags = types.ObjectValue(baselineAttrTypes, map[string]attr.Value{
-		"image_weak_pwd": types.Int64Value(baseline.ImageWeakPwd),
-		"pwd_policy":     types.Int64Value(baseline.PwdPolicy),
-		"security_check": types.Int64Value(baseline.SecurityCheck),
+	var d diag.Diagnostics
+	m.Baseline, d = types.ObjectValue(baselineAttrTypes, map[string]attr.Value{
+		"image_weak_pwd": types.Int64Value(counts.baseline.ImageWeakPwd),
+		"pwd_policy":     types.Int64Value(counts.baseline.PwdPolicy),
+		"security_check": types.Int64Value(counts.baseline.SecurityCheck),
 	})
-	resp.Diagnostics.Append(diags...)
-	m.ReportCounts, diags = types.MapValue(types.Int64Type, countValues)
-	resp.Diagnostics.Append(diags...)
-	m.Region = types.StringValue(scope.Region)
-	m.EnterpriseProjectID = types.StringPointerValue(nonEmpty(scope.EnterpriseProjectID))
-	parts := append([]string{"security_summary", c.ProjectID(), scope.Region, scope.EnterpriseProjectID}, idParts(baselineQuery)...)
-	m.ID = types.StringValue(queryID(append(parts, reportTypes...)...))
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	diags.Append(d...)
+	m.ReportCounts, d = types.MapValue(types.Int64Type, values)
+	diags.Append(d...)
 }
 
 type summaryJob struct {
@@ -191,45 +286,66 @@ type summaryJob struct {
 	run  func(context.Context) error
 }
 
-// runBounded runs jobs with at most limit at once. The first failure
-// cancels the rest and is returned with its job's name.
-func runBounded(parent context.Context, limit int, jobs []summaryJob) (string, error) {
-	ctx, cancel := context.WithCancel(parent)
-	defer cancel()
-	sem := make(chan struct{}, limit)
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		failed   string
-		firstErr error
-	)
+// runJobs runs jobs with at most limit at once (errgroup). The first
+// failure cancels the rest, and no job starts after it; it is returned
+// with its job's name. A parent cancelled before every job ran is an
+// error too: no number may be reported.
+func runJobs(parent context.Context, limit int, jobs []summaryJob) (string, error) {
+	g, ctx := errgroup.WithContext(parent)
+	g.SetLimit(limit)
+	var failed string
 	for _, j := range jobs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-				defer func() { <-sem }()
-			case <-ctx.Done():
-				return
-			}
-			if ctx.Err() != nil {
-				return
+		if ctx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				return err // a slot freed after the first failure: do not start
 			}
 			if err := j.run(ctx); err != nil {
-				mu.Lock()
-				defer mu.Unlock()
-				if firstErr == nil {
-					failed, firstErr = j.name, err
-					cancel()
-				}
+				return &jobError{name: j.name, err: err}
 			}
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
-	if firstErr == nil && parent.Err() != nil {
-		// Cancelled before every job ran: no number may be reported.
-		return "summary", fmt.Errorf("interrupted: %w", parent.Err())
+	err := g.Wait()
+	var je *jobError
+	switch {
+	case errors.As(err, &je):
+		failed, err = je.name, je.err
+	case err == nil && parent.Err() != nil:
+		err = parent.Err()
+		fallthrough
+	case err != nil:
+		failed, err = "summary", fmt.Errorf("interrupted: %w", err)
 	}
-	return failed, firstErr
+	return failed, err
+}
+
+type jobError struct {
+	name string
+	err  error
+}
+
+func (e *jobError) Error() string { return e.name + ": " + e.err.Error() }
+func (e *jobError) Unwrap() error { return e.err }
+
+// durationValidator accepts a positive Go duration.
+type durationValidator struct{}
+
+func (durationValidator) Description(context.Context) string {
+	return "a positive duration such as \"168h\" or \"36h30m\""
+}
+
+func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	d, err := time.ParseDuration(req.ConfigValue.ValueString())
+	if err != nil || d <= 0 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
+			fmt.Sprintf("%s must be a positive duration with a unit, such as \"168h\" or \"36h30m\" (units ns, us, ms, s, m, h), got %q.", req.Path, req.ConfigValue.ValueString()))
+	}
 }

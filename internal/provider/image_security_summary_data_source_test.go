@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -51,10 +52,14 @@ func TestAccImageSecuritySummaryAllReports(t *testing.T) {
 			},
 		}},
 	})
-	// One read is nine calls; each carries the selector.
-	first := e.sim.Requests()[:9]
+	// One read is one list call that resolves the image, then nine
+	// statistic calls; each carries the selector.
+	first := e.sim.Requests()[:10]
+	if first[0].Endpoint != simulator.RegistryImages {
+		t.Fatalf("first request to %s, want the image list", first[0].Endpoint)
+	}
 	reports := 0
-	for _, r := range first {
+	for _, r := range first[1:] {
 		switch r.Endpoint {
 		case simulator.SecurityReport:
 			reports++
@@ -79,9 +84,10 @@ func TestAccImageSecuritySummaryReportTypes(t *testing.T) {
 			{
 				Config: e.config(`
 data "hss_image_security_summary" "nginx" {
-  image_type   = "local_image"
-  image_name   = "nginx"
-  report_types = ["vulnerability", "malwares"]
+  image_type    = "local_image"
+  image_name    = "nginx"
+  image_version = "1.27"
+  report_types  = ["vulnerability", "malwares"]
 }
 `),
 				ConfigStateChecks: []statecheck.StateCheck{
@@ -139,7 +145,7 @@ func TestAccImageSecuritySummaryOneFailureFailsTheRead(t *testing.T) {
 	})
 }
 
-func TestRunBoundedLimitsConcurrency(t *testing.T) {
+func TestRunJobsLimitsConcurrency(t *testing.T) {
 	var running, peak atomic.Int32
 	var jobs []summaryJob
 	for i := 0; i < 20; i++ {
@@ -156,7 +162,7 @@ func TestRunBoundedLimitsConcurrency(t *testing.T) {
 			return nil
 		}})
 	}
-	if _, err := runBounded(context.Background(), 4, jobs); err != nil {
+	if _, err := runJobs(context.Background(), 4, jobs); err != nil {
 		t.Fatal(err)
 	}
 	if p := peak.Load(); p != 4 {
@@ -164,7 +170,7 @@ func TestRunBoundedLimitsConcurrency(t *testing.T) {
 	}
 }
 
-func TestRunBoundedFirstErrorCancelsTheRest(t *testing.T) {
+func TestRunJobsFirstErrorCancelsTheRest(t *testing.T) {
 	boom := errors.New("boom")
 	var failed atomic.Bool
 	var startedAfterFailure atomic.Int32
@@ -184,7 +190,7 @@ func TestRunBoundedFirstErrorCancelsTheRest(t *testing.T) {
 	for i := 0; i < 10; i++ {
 		jobs = append(jobs, summaryJob{"slow", slow})
 	}
-	name, err := runBounded(context.Background(), 1, jobs)
+	name, err := runJobs(context.Background(), 1, jobs)
 	if name != "failing" || !errors.Is(err, boom) {
 		t.Fatalf("got %s: %v, want the failing job's error", name, err)
 	}
@@ -193,11 +199,133 @@ func TestRunBoundedFirstErrorCancelsTheRest(t *testing.T) {
 	}
 }
 
-func TestRunBoundedCancelledBeforeStartIsAnError(t *testing.T) {
+func TestRunJobsCancelledBeforeStartIsAnError(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := runBounded(ctx, 2, []summaryJob{{"never", func(context.Context) error { return nil }}})
+	_, err := runJobs(ctx, 2, []summaryJob{{"never", func(context.Context) error { return nil }}})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
 	}
+}
+
+func summaryOf(imageType, namespace, name, version, extra string) string {
+	ns := ""
+	if namespace != "" {
+		ns = fmt.Sprintf("namespace = %q", namespace)
+	}
+	return fmt.Sprintf(`
+data "hss_image_security_summary" "x" {
+  image_type    = %q
+  %s
+  image_name    = %q
+  image_version = %q
+  %s
+}
+`, imageType, ns, name, version, extra)
+}
+
+// Every way the image behind a summary can be unknown or unscanned fails
+// the read before any count is asked.
+func TestAccImageSecuritySummaryFailsClosed(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		config string
+		want   []string
+	}{
+		{"typo", summaryOf("private_image", "shop", "crat", "3.1", ""),
+			[]string{"Image not found in HSS", `image_name = "crat"`, `Closest images HSS has in namespace "shop": cart:3.1`}},
+		{"tag never pushed", summaryOf("private_image", "shop", "web", "9.9", ""),
+			[]string{"Image not found in HSS", `image_version = "9.9"`}},
+		{"ambiguous", summaryOf("instance_image", "platform", "proxy", "1.0", ""),
+			[]string{"Image selector matches more than one image", "swr-ee-a1", "swr-ee-b2", "Set instance_id to choose one."}},
+		{"never scanned", summaryOf("private_image", "release", "search", "2.3", ""),
+			[]string{"Image security numbers cannot be trusted", `private_image release/search:2.3 has scan_status "unscan", not "success"`, "allow_unscanned = true"}},
+		{"waiting", summaryOf("private_image", "release", "notify", "0.8", ""),
+			[]string{`scan_status "waiting_for_scan"`}},
+		{"scan failed", summaryOf("private_image", "release", "ledger", "1.4", ""),
+			[]string{`scan_status "failed" (scan_failed_code "failed_to_scan_vulnerability": Failed to scan the image for vulnerabilities.)`, "Scan the image in HSS"}},
+		{"download failed", summaryOf("private_image", "release", "media", "5.1", ""),
+			[]string{`scan_status "download_failed" (scan_failed_code "download_failed"`}},
+		{"one architecture failed", summaryOf("private_image", "release", "gateway", "3.0", ""),
+			[]string{"multi-architecture image", `architecture image "img-gateway-30-arm64"`, `scan_status "failed"`}},
+		{"one host waiting", summaryOf("local_image", "", "busybox", "1.36", ""),
+			[]string{`local_image busybox:1.36 has scan_status "waiting" on at least one of its hosts (node-a, node-c)`}},
+		{"scan too old", summaryOf("private_image", "shop", "web", "2.0", `max_scan_age = "168h"`),
+			[]string{"HSS last scanned private_image shop/web:2.0 at 2026-01-12T00:00:00Z", "longer than max_scan_age (168h0m0s)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newTestEnv(t)
+			resource.UnitTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: protoV6ProviderFactories,
+				Steps:                    []resource.TestStep{{Config: e.config(tc.config), ExpectError: errorLike(tc.want...)}},
+			})
+			if n := e.sim.Count(simulator.BaselineStatistic) + e.sim.Count(simulator.SecurityReport); n != 0 {
+				t.Fatalf("%d statistic requests; the read must fail before any count is asked", n)
+			}
+		})
+	}
+}
+
+func TestAccImageSecuritySummaryFreshScanPassesMaxScanAge(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: e.config(summaryOf("private_image", "release", "checkout", "4.0", `max_scan_age = "24h"`)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.hss_image_security_summary.x", tfjsonpath.New("image").AtMapKey("image_id"), knownvalue.StringExact("img-checkout-40")),
+				statecheck.ExpectKnownValue("data.hss_image_security_summary.x", tfjsonpath.New("image").AtMapKey("scan_status"), knownvalue.StringExact("success")),
+				statecheck.ExpectKnownValue("data.hss_image_security_summary.x", tfjsonpath.New("report_counts").AtMapKey("vulnerability"), knownvalue.Int64Exact(0)),
+			},
+		}},
+	})
+}
+
+// allow_unscanned reads the counts of an unscanned image, and the image
+// attribute says why they mean nothing.
+func TestAccImageSecuritySummaryAllowUnscanned(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: e.config(summaryOf("private_image", "release", "ledger", "1.4", `allow_unscanned = true`)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.hss_image_security_summary.x", tfjsonpath.New("image").AtMapKey("scan_status"), knownvalue.StringExact("failed")),
+				statecheck.ExpectKnownValue("data.hss_image_security_summary.x", tfjsonpath.New("image").AtMapKey("scan_failed_code"), knownvalue.StringExact("failed_to_scan_vulnerability")),
+				statecheck.ExpectKnownValue("data.hss_image_security_summary.x", tfjsonpath.New("image").AtMapKey("scanned_at"), knownvalue.Null()),
+				statecheck.ExpectKnownValue("data.hss_image_security_summary.x", tfjsonpath.New("report_counts").AtMapKey("vulnerability"), knownvalue.Int64Exact(0)),
+			},
+		}},
+	})
+}
+
+func TestAccImageSecuritySummaryLookupValidation(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      e.config(summaryOf("private_image", "shop", "web", "2.0", `max_scan_age = "7d"`)),
+				ExpectError: errorLike("Invalid duration", `max_scan_age must be a positive duration with a unit, such as "168h"`, `got "7d"`),
+			},
+			{
+				Config:      e.config(summaryOf("private_image", "shop", "web", "2.0", `max_scan_age = "-1h"`)),
+				ExpectError: errorLike("Invalid duration", `got "-1h"`),
+			},
+			{
+				Config:      e.config(summaryOf("private_image", "shop", "web", "2.0", "max_scan_age = \"24h\"\nallow_unscanned = true")),
+				ExpectError: errorLike("Invalid Attribute Combination", "allow_unscanned"),
+			},
+			{
+				Config:      e.config("data \"hss_image_security_summary\" \"x\" {\nimage_type = \"local_image\"\nimage_name = \"nginx\"\n}\n"),
+				ExpectError: errorLike(`image_version is required when image_type is "local_image"`),
+			},
+		},
+	})
+	e.expectNoRequests(t)
 }

@@ -22,7 +22,7 @@ type imageSelectorModel struct {
 // imageSelectorAttributes adds the selector's arguments to a data source schema.
 func imageSelectorAttributes(attrs map[string]schema.Attribute) {
 	text := func(maxLen int, desc string) schema.StringAttribute {
-		return schema.StringAttribute{Optional: true, Description: desc, Validators: []validator.String{stringvalidator.LengthAtMost(maxLen)}}
+		return schema.StringAttribute{Optional: true, Description: desc, Validators: []validator.String{text(), stringvalidator.LengthAtMost(maxLen)}}
 	}
 	attrs["namespace"] = text(65535, "Organization (namespace) of the images.")
 	attrs["image_name"] = text(65535, "Image name, without organization or tag.")

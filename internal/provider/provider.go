@@ -18,7 +18,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -32,10 +31,9 @@ import (
 )
 
 var (
-	_ provider.Provider                       = (*hssProvider)(nil)
-	_ provider.ProviderWithFunctions          = (*hssProvider)(nil)
-	_ provider.ProviderWithEphemeralResources = (*hssProvider)(nil)
-	_ provider.ProviderWithActions            = (*hssProvider)(nil)
+	_ provider.Provider              = (*hssProvider)(nil)
+	_ provider.ProviderWithFunctions = (*hssProvider)(nil)
+	_ provider.ProviderWithActions   = (*hssProvider)(nil)
 )
 
 // New returns a provider factory for the given version.
@@ -68,6 +66,14 @@ type providerModel struct {
 	MaxRetries          types.Int64  `tfsdk:"max_retries"`
 	RequestTimeout      types.String `tfsdk:"request_timeout"`
 	ReadTimeout         types.String `tfsdk:"read_timeout"`
+
+	AuthURL          types.String     `tfsdk:"auth_url"`
+	Cloud            types.String     `tfsdk:"cloud"`
+	STSEndpoint      types.String     `tfsdk:"sts_endpoint"`
+	SharedConfigFile types.String     `tfsdk:"shared_config_file"`
+	Profile          types.String     `tfsdk:"profile"`
+	AssumeRole       *assumeRoleModel `tfsdk:"assume_role"`
+	OIDC             *oidcModel       `tfsdk:"assume_role_with_oidc"`
 }
 
 // Environment variables, the names users of the huaweicloud provider
@@ -97,17 +103,17 @@ func (p *hssProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 	nonEmpty := []validator.String{stringvalidator.LengthAtLeast(1)}
 	resp.Schema = schema.Schema{
 		Description: "Reads container-image security data from Huawei Cloud Host Security Service (HSS) and triggers baseline exports. " +
-			"Authenticate with an IAM token (`token`) or an access key pair (`access_key` and `secret_key`, plus `security_token` for temporary keys); exactly one of the two.",
+			"Credentials come from the first of: provider arguments, environment variables, a KooCLI profile, the ECS metadata service; an agency can be assumed on top.",
 		Attributes: map[string]schema.Attribute{
 			"region": schema.StringAttribute{
 				Optional:    true,
-				Validators:  nonEmpty,
+				Validators:  regionValidators(),
 				Description: "Region of the HSS service, such as `cn-north-4`. Sent as the `region` header and used for the default endpoint. Required here or in `" + envRegion + "`.",
 			},
 			"project_id": schema.StringAttribute{
 				Optional:    true,
-				Validators:  []validator.String{stringvalidator.LengthBetween(1, 256)},
-				Description: "ID of the IAM project in `region` whose assets are queried. Required here or in `" + envProjectID + "`.",
+				Validators:  []validator.String{text(), stringvalidator.LengthBetween(1, 256)},
+				Description: "ID of the IAM project in `region` whose assets are queried. Can also come from `" + envProjectID + "` or the profile. Unset, the provider asks IAM for the project named after the region (with a token: the token's own project), once per region; a data source whose `region` differs gets that region's project the same way.",
 			},
 			"access_key": schema.StringAttribute{
 				Optional:    true,
@@ -136,11 +142,36 @@ func (p *hssProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 			"endpoint": schema.StringAttribute{
 				Optional:    true,
 				Validators:  nonEmpty,
-				Description: "Base URL of the HSS API. Defaults to `https://hss.{region}.myhuaweicloud.com` (`.myhuaweicloud.eu` for `eu-west-101`). Can also come from `" + envEndpoint + "`.",
+				Description: "Base URL of the HSS API. Defaults to `https://hss.{region}.{cloud}`. Can also come from `" + envEndpoint + "`.",
+			},
+			"auth_url": schema.StringAttribute{
+				Optional:    true,
+				Validators:  nonEmpty,
+				Description: "IAM v3 endpoint, for the project lookup, agencies and OIDC. Defaults to `https://iam.{region}.{cloud}/v3`. Can also come from `" + envAuthURL + "`.",
+			},
+			"cloud": schema.StringAttribute{
+				Optional:    true,
+				Validators:  []validator.String{cloudValidator{}},
+				Description: "Domain of every default endpoint. Defaults to `myhuaweicloud.com`, or `myhuaweicloud.eu` for regions whose name starts with `eu-west-1`. Can also come from `" + envCloud + "`.",
+			},
+			"sts_endpoint": schema.StringAttribute{
+				Optional:    true,
+				Validators:  nonEmpty,
+				Description: "STS endpoint, for `assume_role` by `domain_id` and for `assume_role_with_oidc`. Defaults to `https://sts.{region}.{cloud}`. Can also come from `" + envSTSEndpoint + "`.",
+			},
+			"shared_config_file": schema.StringAttribute{
+				Optional:    true,
+				Validators:  nonEmpty,
+				Description: "KooCLI configuration file to take the profile from. Defaults to `" + client.DefaultSharedConfigFile + "`. Can also come from `" + envSharedConfigFile + "`.",
+			},
+			"profile": schema.StringAttribute{
+				Optional:    true,
+				Validators:  nonEmpty,
+				Description: "KooCLI profile (AKSK or SSO mode) to sign in with; its region and project are used when none is configured. Defaults to the file's current profile. Can also come from `" + envProfile + "`.",
 			},
 			"enterprise_project_id": schema.StringAttribute{
 				Optional:    true,
-				Validators:  []validator.String{stringvalidator.LengthBetween(1, 256)},
+				Validators:  enterpriseProjectIDValidators(),
 				Description: "Default enterprise project for every data source, resource and action that takes `enterprise_project_id`; `0` is the default project and `all_granted_eps` means every project you may see. Can also come from `" + envEnterpriseProjectID + "`. Unset, HSS uses the default project.",
 			},
 			"insecure": schema.BoolAttribute{
@@ -168,6 +199,10 @@ func (p *hssProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 				Description: "Longest time one read from HSS may take, its retries and every wait between them included, such as `2m`. A data source read is one such read (`hss_image_security_summary` makes one per report, at most 4 at a time); an export makes one per status poll and download. Once 3 requests in a row got no answer at all, HSS is taken as unreachable and the other reads of the run fail at once with that cause. Can also come from `" + envReadTimeout + "`. Defaults to `2m`.",
 			},
 		},
+		Blocks: map[string]schema.Block{
+			"assume_role":           assumeRoleBlock(),
+			"assume_role_with_oidc": oidcBlock(),
+		},
 	}
 }
 
@@ -178,6 +213,8 @@ type providerData struct {
 	// unknown names the provider arguments whose values were not known
 	// when Terraform configured the provider; client is nil then.
 	unknown []string
+	// pending: export tasks to resume, see export_resume.go.
+	pending pendingExports
 }
 
 func (p *hssProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -199,27 +236,31 @@ func (p *hssProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		return
 	}
 
-	creds := client.Credentials{
-		AccessKey:     fromEnv(m.AccessKey, envAccessKey),
-		SecretKey:     fromEnv(m.SecretKey, envSecretKey),
-		SecurityToken: fromEnv(m.SecurityToken, envSecurityToken),
-		Token:         fromEnv(m.Token, envToken),
+	sign, err := resolveSignIn(m)
+	if err != nil {
+		addAuthError(&resp.Diagnostics, err)
+		return
 	}
+	validateEnvironment(m, &resp.Diagnostics)
 	region := fromEnv(m.Region, envRegion)
-	projectID := fromEnv(m.ProjectID, envProjectID)
 	if region == "" {
+		region = sign.region
+	}
+	projectID := fromEnv(m.ProjectID, envProjectID)
+	if projectID == "" && sign.projectID != "" && region == sign.region && sign.assumeRole == nil {
+		// A profile's project is its own region's, in its own account.
+		projectID = sign.projectID
+	}
+	switch {
+	case region == "":
 		resp.Diagnostics.AddAttributeError(path.Root("region"), "Missing HSS region",
-			"Set the provider argument region or the environment variable "+envRegion+", for example cn-north-4.")
-	}
-	if projectID == "" {
-		resp.Diagnostics.AddAttributeError(path.Root("project_id"), "Missing HSS project ID",
-			"Set the provider argument project_id or the environment variable "+envProjectID+" to the ID of the IAM project in the region.")
-	}
-	if err := creds.Validate(); err != nil {
-		resp.Diagnostics.AddError("Invalid HSS credentials",
-			"The provider authenticates in exactly one way: "+err.Error()+". Set either token ("+envToken+"), "+
-				"or access_key and secret_key ("+envAccessKey+" and "+envSecretKey+"), with security_token ("+envSecurityToken+") for temporary keys. "+
-				"Provider arguments take precedence over environment variables.")
+			"Set the provider argument region or the environment variable "+envRegion+" (or the profile's region), for example cn-north-4.")
+	case region == sign.region && fromEnv(m.Region, envRegion) == "":
+		// The argument and the variable are checked already; a profile's
+		// region builds URLs just the same.
+		if err := checkRegion(region); err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("region"), "Invalid region in the profile", "The profile's region "+err.Error()+".")
+		}
 	}
 
 	insecure, err := boolFromEnv(m.Insecure, envInsecure)
@@ -257,7 +298,13 @@ func (p *hssProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		Endpoint:    fromEnv(m.Endpoint, envEndpoint),
 		Region:      region,
 		ProjectID:   projectID,
-		Credentials: creds,
+		Credentials: sign.creds,
+		Metadata:    sign.metadata,
+		OIDC:        sign.oidc,
+		AssumeRole:  sign.assumeRole,
+		AuthURL:     fromEnv(m.AuthURL, envAuthURL),
+		STSEndpoint: fromEnv(m.STSEndpoint, envSTSEndpoint),
+		Cloud:       fromEnv(m.Cloud, envCloud),
 		MaxRetries:  int(maxRetries),
 		HTTPClient:  &http.Client{Transport: transport}, // RequestTimeout bounds each attempt
 		UserAgent:   "terraform-provider-hss/" + p.version,
@@ -270,14 +317,21 @@ func (p *hssProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		resp.Diagnostics.AddAttributeError(path.Root("endpoint"), "Invalid HSS provider configuration", err.Error())
 		return
 	}
-	tflog.Debug(ctx, "HSS provider configured", map[string]any{"region": region, "auth": authMode(creds)})
+	if err := sign.checkCredentials(ctx, c); err != nil {
+		if _, ok := asAuthError(err); ok {
+			addAuthError(&resp.Diagnostics, err)
+		} else {
+			resp.Diagnostics.AddError("Cannot sign in to Huawei Cloud", "The provider signs in with "+sign.describe()+": "+err.Error())
+		}
+		return
+	}
+	tflog.Debug(ctx, "HSS provider configured", map[string]any{"region": region, "auth": sign.describe()})
 	p.share(resp, &providerData{client: c, defaultEnterpriseProjectID: fromEnv(m.EnterpriseProjectID, envEnterpriseProjectID)})
 }
 
 func (p *hssProvider) share(resp *provider.ConfigureResponse, d *providerData) {
 	resp.DataSourceData = d
 	resp.ResourceData = d
-	resp.EphemeralResourceData = d
 	resp.ActionData = d
 }
 
@@ -299,25 +353,26 @@ func (p *hssProvider) transport(insecure bool, caPEM []byte) (*http.Transport, e
 	return t, nil
 }
 
-func authMode(c client.Credentials) string {
-	switch {
-	case c.Token != "":
-		return "token"
-	case c.SecurityToken != "":
-		return "temporary access key"
-	default:
-		return "access key"
-	}
-}
-
 func unknownArguments(m providerModel) []string {
 	var out []string
-	for name, v := range map[string]attr.Value{
+	values := map[string]attr.Value{
 		"region": m.Region, "project_id": m.ProjectID, "access_key": m.AccessKey, "secret_key": m.SecretKey,
 		"security_token": m.SecurityToken, "token": m.Token, "endpoint": m.Endpoint,
 		"enterprise_project_id": m.EnterpriseProjectID, "insecure": m.Insecure, "cacert_file": m.CACertFile,
-		"max_retries": m.MaxRetries, "request_timeout": m.RequestTimeout, "read_timeout": m.ReadTimeout,
-	} {
+		"max_retries": m.MaxRetries, "auth_url": m.AuthURL, "cloud": m.Cloud, "sts_endpoint": m.STSEndpoint,
+		"shared_config_file": m.SharedConfigFile, "profile": m.Profile,
+		"request_timeout": m.RequestTimeout, "read_timeout": m.ReadTimeout,
+	}
+	if a := m.AssumeRole; a != nil {
+		values["assume_role.agency_name"], values["assume_role.domain_name"] = a.AgencyName, a.DomainName
+		values["assume_role.domain_id"], values["assume_role.duration"] = a.DomainID, a.Duration
+	}
+	if o := m.OIDC; o != nil {
+		values["assume_role_with_oidc.agency_name"], values["assume_role_with_oidc.domain_id"] = o.AgencyName, o.DomainID
+		values["assume_role_with_oidc.idp_id"], values["assume_role_with_oidc.id_token"] = o.IdpID, o.IDToken
+		values["assume_role_with_oidc.id_token_file"], values["assume_role_with_oidc.duration"] = o.IDTokenFile, o.Duration
+	}
+	for name, v := range values {
 		if v.IsUnknown() {
 			out = append(out, name)
 		}
@@ -404,11 +459,9 @@ func (p *hssProvider) DataSources(context.Context) []func() datasource.DataSourc
 		NewImageBaselineStatisticDataSource,
 		NewImageSecurityReportStatisticDataSource,
 		NewImageSecuritySummaryDataSource,
+		NewImageDataSource,
+		NewImagesDataSource,
 	}
-}
-
-func (p *hssProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
-	return nil
 }
 
 func (p *hssProvider) Functions(context.Context) []func() function.Function {

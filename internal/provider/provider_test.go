@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"net"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -39,7 +40,18 @@ func TestMain(m *testing.M) {
 			_ = os.Unsetenv(name)
 		}
 	}
-	os.Exit(m.Run())
+	// Nor may their KooCLI profile (~/.hcloud/config.json) or a metadata
+	// service: a home without one, and a metadata address that refuses.
+	home, err := os.MkdirTemp("", "hss-test-home")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	_ = os.Setenv("HOME", home)
+	_ = os.Setenv(envTestMetadataEndpoint, closedEndpoint())
+	code := m.Run()
+	_ = os.RemoveAll(home)
+	os.Exit(code)
 }
 
 var protoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
@@ -51,6 +63,18 @@ var protoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, erro
 type testEnv struct {
 	sim *simulator.Simulator
 	srv *httptest.Server
+}
+
+// closedEndpoint is a loopback URL nothing listens on: connections are
+// refused at once.
+func closedEndpoint() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	return "http://" + addr
 }
 
 func newTestEnv(t testing.TB) *testEnv {
@@ -138,6 +162,15 @@ func TestProviderSchemaIsValid(t *testing.T) {
 			t.Errorf("provider argument %s missing", name)
 		}
 	}
+	sensitiveID := false
+	for _, b := range schema.Provider.Block.BlockTypes {
+		for _, a := range b.Block.Attributes {
+			sensitiveID = sensitiveID || b.TypeName == "assume_role_with_oidc" && a.Name == "id_token" && a.Sensitive
+		}
+	}
+	if !sensitiveID {
+		t.Error("assume_role_with_oidc.id_token must exist and be sensitive")
+	}
 }
 
 func TestAccProviderAuthErrors(t *testing.T) {
@@ -152,8 +185,8 @@ data "hss_image_baseline_statistic" "all" {
 		args string
 		want string
 	}{
-		"none":         {"", "no credentials are set|HW_AUTH_TOKEN|HW_ACCESS_KEY"},
-		"both":         {`token = "t"` + "\n" + `access_key = "a"` + "\n" + `secret_key = "s"`, "both a token and an access key pair"},
+		"none":         {"", "No HSS credentials found|provider arguments|environment variables|HW_ACCESS_KEY|HW_AUTH_TOKEN|KooCLI profile|ECS metadata service|connection refused"},
+		"both":         {`token = "t"` + "\n" + `access_key = "a"` + "\n" + `secret_key = "s"`, "provider arguments set more than one way to sign in: access_key/secret_key and token"},
 		"half a pair":  {`access_key = "a"`, "an access key is set without its secret key|access_key and secret_key|HW_SECRET_KEY"},
 		"no region":    {"", "Missing HSS region|HW_REGION_NAME"},
 		"bad cacert":   {`token = "t"` + "\n" + `cacert_file = "/nonexistent/ca.pem"`, "Cannot read the CA bundle"},

@@ -138,3 +138,25 @@ func (c *requestContext) Value(key any) any {
 	}
 	return nil
 }
+
+// passedThrough are the protocol methods releasingServer leaves to the
+// framework as they are, each with the reason its request context may be
+// kept. TestReleasingServerCoversEveryMethod fails when a method is neither
+// wrapped above nor listed here.
+var passedThrough = map[string]string{
+	"GetMetadata":                     "provider-level: a few times per process",
+	"GetProviderSchema":               "provider-level: a few times per process",
+	"GetResourceIdentitySchemas":      "provider-level: a few times per process",
+	"GetFunctions":                    "provider-level: a few times per process",
+	"ValidateProviderConfig":          "provider-level: a few times per process",
+	"ConfigureProvider":               "provider-level: a few times per process",
+	"StopProvider":                    "ends the process's requests; runs once at most",
+	"InvokeAction":                    "its events are read after the RPC returns, with its context",
+	"UpgradeResourceIdentity":         "no resource has an identity",
+	"MoveResourceState":               "no resource accepts moved blocks",
+	"GenerateResourceConfig":          "only for import, which no resource supports",
+	"ValidateEphemeralResourceConfig": "the provider has no ephemeral resources",
+	"OpenEphemeralResource":           "the provider has no ephemeral resources",
+	"RenewEphemeralResource":          "the provider has no ephemeral resources",
+	"CloseEphemeralResource":          "the provider has no ephemeral resources",
+}

@@ -3,6 +3,10 @@ package provider
 import (
 	"context"
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"reflect"
 	"runtime"
 	"testing"
 	"time"
@@ -127,5 +131,54 @@ func TestProviderServerKeepsNoRequest(t *testing.T) {
 func TestFrameworkStillKeepsRequestContexts(t *testing.T) {
 	if kept := readsKept(t, providerserver.NewProtocol6(New("test")())(), 50); kept != 50 {
 		t.Errorf("the framework's own server kept %d of 50 finished requests, want 50: remove releasingServer", kept)
+	}
+}
+
+// TestReleasingServerCoversEveryMethod: every protocol method is either
+// wrapped by releasingServer (declared in server.go) or listed in
+// passedThrough with the reason its request context may be kept. A method
+// that a new terraform-plugin-go adds, or a wrapper someone deletes, fails
+// here instead of silently taking the path that keeps request contexts.
+func TestReleasingServerCoversEveryMethod(t *testing.T) {
+	file, err := parser.ParseFile(token.NewFileSet(), "server.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapped := map[string]bool{}
+	for _, decl := range file.Decls {
+		fn, ok := decl.(*ast.FuncDecl)
+		if !ok || fn.Recv == nil || len(fn.Recv.List) != 1 {
+			continue
+		}
+		if id, ok := fn.Recv.List[0].Type.(*ast.Ident); ok && id.Name == "releasingServer" {
+			wrapped[fn.Name.Name] = true
+		}
+	}
+
+	protocol := reflect.TypeFor[tfprotov6.ProviderServerWithActions]() //nolint:staticcheck // the interface releasingServer embeds
+	methods := map[string]bool{}
+	for i := range protocol.NumMethod() {
+		name := protocol.Method(i).Name
+		methods[name] = true
+		_, listed := passedThrough[name]
+		switch {
+		case wrapped[name] && listed:
+			t.Errorf("%s is both wrapped and listed in passedThrough", name)
+		case !wrapped[name] && !listed:
+			t.Errorf("%s is neither wrapped by releasingServer nor listed in passedThrough", name)
+		}
+	}
+	for name := range passedThrough {
+		if !methods[name] {
+			t.Errorf("passedThrough lists %s, which is not a protocol method", name)
+		}
+	}
+	for name := range wrapped {
+		if !methods[name] {
+			t.Errorf("releasingServer declares %s, which is not a protocol method", name)
+		}
+	}
+	if len(wrapped) == 0 {
+		t.Fatal("found no method of releasingServer in server.go")
 	}
 }

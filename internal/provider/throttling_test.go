@@ -1,11 +1,14 @@
 package provider
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	"github.com/cloudsec/terraform-provider-hss/internal/simulator"
 )
 
 // Under the API gateway's flow control (the simulator's per-second quota),
@@ -27,11 +30,13 @@ data "hss_image_baseline_statistic" "x" {
   image_name = "img-${count.index}"
 }
 `},
-		{"10 summaries of 9 requests at 10 per second", 10, `
+		{"10 summaries of 10 requests at 10 per second", 10, `
 data "hss_image_security_summary" "x" {
-  count      = 10
-  image_type = "private_image"
-  image_name = "img-${count.index}"
+  count         = 10
+  image_type    = "private_image"
+  namespace     = "shop"
+  image_name    = "web"
+  image_version = "3.${count.index}"
 }
 `},
 		{"60 baseline reads at 3 per second", 3, `
@@ -45,7 +50,7 @@ data "hss_image_baseline_statistic" "x" {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			e := newTestEnv(t)
+			e := newTestEnvWith(t, simulator.Options{Images: throttlingImages()})
 			e.sim.SetQuota(tt.quota)
 			start := time.Now()
 			resource.UnitTest(t, resource.TestCase{
@@ -56,8 +61,8 @@ data "hss_image_baseline_statistic" "x" {
 				}},
 			})
 			ok, throttled := e.sim.Answered(http.StatusOK), e.sim.Answered(http.StatusTooManyRequests)
-			t.Logf("quota %d/s: %d successful answers, %d throttled, %d requests in all, %.1fs (the quota allows %d requests in %.1fs)",
-				tt.quota, ok, throttled, len(e.sim.Requests()), time.Since(start).Seconds(), ok, float64(ok-tt.quota)/float64(tt.quota))
+			t.Logf("%s: quota %d/s: %d successful answers, %d throttled, %d requests in all, %.1fs (the quota allows %d requests in %.1fs)",
+				tt.name, tt.quota, ok, throttled, len(e.sim.Requests()), time.Since(start).Seconds(), ok, float64(ok-tt.quota)/float64(tt.quota))
 			if throttled*5 > ok {
 				t.Fatalf("%d throttled answers for %d successful ones, want at most 1 per 5", throttled, ok)
 			}
@@ -66,4 +71,22 @@ data "hss_image_baseline_statistic" "x" {
 			}
 		})
 	}
+}
+
+// throttlingImages are the simulator's images plus shop/web:3.0 to 3.9, so
+// that ten summaries each read an image of their own.
+func throttlingImages() []simulator.Image {
+	images := simulator.DefaultImages()
+	var web simulator.Image
+	for _, img := range images {
+		if img.Namespace == "shop" && img.Name == "web" && img.Version == "2.0" {
+			web = img
+		}
+	}
+	for i := range 10 {
+		img := web
+		img.ID, img.Version, img.LatestVersion = fmt.Sprintf("img-web-3%d-throttling", i), fmt.Sprintf("3.%d", i), false
+		images = append(images, img)
+	}
+	return images
 }

@@ -27,10 +27,8 @@ func (s *Simulator) authenticate(r *http.Request, body []byte) (string, bool) {
 		return s.verifySignature(r, auth, body)
 	}
 	if tok := r.Header.Get("X-Auth-Token"); tok != "" {
-		for _, t := range s.opts.Tokens {
-			if hmac.Equal([]byte(t), []byte(tok)) {
-				return "", true
-			}
+		if s.validToken(tok) {
+			return "", true
 		}
 		return "The token is invalid or has expired.", false
 	}
@@ -61,7 +59,14 @@ func (s *Simulator) verifySignature(r *http.Request, auth string, body []byte) (
 		}
 	}
 	if cred == nil {
-		return "Unknown access key.", false
+		issued, ok, expired := s.issuedCredential(ak)
+		switch {
+		case !ok:
+			return "Unknown access key.", false
+		case expired:
+			return "The security token has expired.", false
+		}
+		cred = &issued
 	}
 	if cred.SecurityToken != "" && !hmac.Equal([]byte(r.Header.Get("X-Security-Token")), []byte(cred.SecurityToken)) {
 		return "The security token is missing or invalid for this temporary access key.", false

@@ -1,6 +1,9 @@
 package simulator
 
-import "slices"
+import (
+	"slices"
+	"time"
+)
 
 // Image is one container image HSS knows, with what its scans found.
 type Image struct {
@@ -20,6 +23,19 @@ type Image struct {
 	LatestScanTime      int64 // ms
 	LatestVersion       bool
 	HasContainer        bool
+
+	// What only the image lists show (see lists.go).
+	Digest         string // default: derived from ID
+	RegistryName   string
+	ScanFailedCode string
+	ScanFailedDesc string
+	// ScanAge, when set, makes LatestScanTime the simulator's now minus
+	// ScanAge: an image HSS keeps rescanning.
+	ScanAge time.Duration
+	// Hosts of a local image, one list record each; one host when empty.
+	Hosts []Host
+	// Arches of a multi-architecture image.
+	Arches []Arch
 
 	Baseline Baseline
 	Vulns    []Vuln
@@ -63,7 +79,7 @@ func DefaultImages() []Image {
 		}
 		return out
 	}
-	return []Image{
+	return append([]Image{
 		{
 			ID: "img-web-20", Type: "private_image", EnterpriseProjectID: "0", Namespace: "shop", Name: "web", Version: "2.0",
 			ScanStatus: "success", SeverityLevel: "High", SizeBytes: 187000000, LatestUpdateTime: t0 + 10*day, LatestScanTime: t0 + 11*day,
@@ -135,7 +151,7 @@ func DefaultImages() []Image {
 			Risks:         []BuildRisk{{RuleID: "rule-add-remote", Name: "ADD from a remote URL", Level: "medium"}, {RuleID: "rule-root-user", Name: "Runs as root", Level: "high"}},
 			Records:       map[string]int64{"risk-config": 2, "apps": 95, "files": 640},
 		},
-	}
+	}, listImages()...)
 }
 
 // baselineTypes maps the baseline statistic's image_type to image types:

@@ -40,6 +40,16 @@ type Options struct {
 	Tokens      []string
 	Images      []Image
 	Now         func() time.Time
+
+	// IAM: the projects GET /v3/projects lists (HSS accepts each of them
+	// and ProjectID), how many per page (0: all on one), the agencies
+	// callers may assume, and the id tokens each OIDC identity provider
+	// accepts. UnscopedTokens makes Tokens unscoped.
+	Projects          []Project
+	ProjectsPerPage   int
+	Agencies          []Agency
+	IdentityProviders map[string][]string
+	UnscopedTokens    bool
 }
 
 // Well-known values of DefaultOptions, printed by cmd/hss-simulator and used
@@ -62,8 +72,11 @@ func DefaultOptions() Options {
 			{AccessKey: DefaultAccessKey, SecretKey: DefaultSecretKey},
 			{AccessKey: DefaultTempAccessKey, SecretKey: DefaultTempSecretKey, SecurityToken: DefaultSecurityToken},
 		},
-		Tokens: []string{DefaultToken},
-		Images: DefaultImages(),
+		Tokens:            []string{DefaultToken},
+		Images:            DefaultImages(),
+		Projects:          []Project{{ID: DefaultProjectID, Name: "cn-north-4"}},
+		Agencies:          []Agency{{DomainName: DefaultDomainName, DomainID: DefaultDomainID, Name: DefaultAgencyName}},
+		IdentityProviders: map[string][]string{DefaultIdpID: {DefaultIDToken}},
 	}
 }
 
@@ -103,6 +116,12 @@ type Fault struct {
 	// before the fault answers, as when a gateway times out on a slow
 	// backend that did its work.
 	AfterAction bool
+	// Late lets the request take effect, then stalls this long before the
+	// normal answer: an answer that comes after the client gave up.
+	Late time.Duration
+	// Skip lets this many matching requests pass untouched before the
+	// fault applies: Skip 2 changes the third request.
+	Skip int
 }
 
 // Request is one request the simulator received.
@@ -136,6 +155,13 @@ type Simulator struct {
 	newConns     int
 	quota        float64 // requests per second per project; 0: none
 	buckets      map[string]*bucket
+
+	lifetime         time.Duration
+	issued           map[string]issuedKey
+	issuedCount      int
+	unscoped         map[string]time.Time
+	metadataSessions map[string]bool
+	noMetadataAgency bool
 }
 
 // bucket is one project's flow-control token bucket.
@@ -155,6 +181,15 @@ func New(opts Options) *Simulator {
 	}
 	if opts.Images == nil {
 		opts.Images = def.Images
+	}
+	if opts.Projects == nil {
+		opts.Projects = def.Projects
+	}
+	if opts.Agencies == nil {
+		opts.Agencies = def.Agencies
+	}
+	if opts.IdentityProviders == nil {
+		opts.IdentityProviders = def.IdentityProviders
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -341,6 +376,12 @@ func match(segs []string) (route, string, bool) {
 		return route{ExportTask, http.MethodGet, segs[3]}, project, true
 	case len(segs) == 4 && segs[2] == "download":
 		return route{Download, http.MethodGet, segs[3]}, project, true
+	case rest == "image/registries/images":
+		return route{RegistryImages, http.MethodGet, ""}, project, true
+	case rest == "image/local-repositories":
+		return route{LocalImages, http.MethodGet, ""}, project, true
+	case rest == "image/cicd/images":
+		return route{CicdImages, http.MethodGet, ""}, project, true
 	}
 	return route{}, "", false
 }
@@ -352,6 +393,10 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rt, project, known := match(strings.Split(strings.Trim(r.URL.Path, "/"), "/"))
+	iamRoute, isIAM := matchIAM(strings.Trim(r.URL.Path, "/"))
+	if isIAM {
+		rt, known = iamRoute, true
+	}
 	query, _ := url.ParseQuery(r.URL.RawQuery)
 
 	s.mu.Lock()
@@ -386,6 +431,10 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if isIAM {
+		s.serveIAM(rec, r, rt, query, body, requestID)
+		return
+	}
 	if msg, ok := s.authenticate(r, body); !ok {
 		writeError(rec, http.StatusUnauthorized, "APIGW.0301", "Incorrect IAM authentication information: "+msg, requestID)
 		return
@@ -403,7 +452,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, http.StatusTooManyRequests, "APIGW.0308", "The throttling threshold has been reached: policy user over ratelimit,limit:"+strconv.Itoa(int(limit))+",time:1 second", requestID)
 		return
 	}
-	if project != s.opts.ProjectID {
+	if !s.knownProject(project) {
 		writeError(rec, http.StatusForbidden, "HSS.0004", fmt.Sprintf("You are not authorized to access project %q.", project), requestID)
 		return
 	}
@@ -421,9 +470,14 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status, resp = s.exportTask(r, query, rt.id)
 	case Download:
 		status, resp = s.download(r, query, rt.id)
+	case RegistryImages, LocalImages, CicdImages:
+		status, resp = s.listImages(r, query, rt.endpoint)
 	}
 	if fault != nil && fault.AfterAction && fault.apply(rec, requestID) {
 		return
+	}
+	if fault != nil && fault.Late > 0 && !sleep(r, fault.Late) {
+		return // the client gave up; the request took effect all the same
 	}
 	switch v := resp.(type) {
 	case *apiError:
@@ -443,6 +497,10 @@ func (s *Simulator) takeFault(e Endpoint) *Fault {
 	for i, f := range s.faults {
 		if f.Endpoint != "" && f.Endpoint != e {
 			continue
+		}
+		if f.Skip > 0 {
+			f.Skip--
+			return nil
 		}
 		f.Times--
 		if f.Times <= 0 {

@@ -152,3 +152,31 @@ func TestQuota(t *testing.T) {
 		t.Fatalf("Answered(429) = %d", n)
 	}
 }
+
+// Skip picks the nth request; Late acts, then answers after the client
+// gave up.
+func TestFaultSkipAndLate(t *testing.T) {
+	s := New(Options{})
+	srv := NewServer(s)
+	t.Cleanup(srv.Close)
+	base := "/v5/" + s.ProjectID()
+	s.Inject(Fault{Endpoint: ExportTask, Skip: 1, Status: http.StatusInternalServerError})
+	for i, want := range []int{http.StatusNotFound, http.StatusInternalServerError, http.StatusNotFound} {
+		if got, _ := do(t, srv, http.MethodGet, base+"/export-task/nope", "", "", nil); got != want {
+			t.Fatalf("request %d: status %d, want %d", i+1, got, want)
+		}
+	}
+
+	s.Inject(Fault{Endpoint: BaselineExport, Late: time.Hour})
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+base+"/image/baseline/export?export_size=1", strings.NewReader(`{"operate_all":true}`))
+	req.Header.Set("X-Auth-Token", DefaultToken)
+	req.Header.Set("Region", "cn-north-4")
+	c := &http.Client{Timeout: 200 * time.Millisecond}
+	if resp, err := c.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("answered %d, want no answer in time", resp.StatusCode)
+	}
+	if n := s.ExportsCreated(); n != 1 {
+		t.Fatalf("%d tasks created, want 1: a late answer still acts", n)
+	}
+}

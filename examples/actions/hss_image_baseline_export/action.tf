@@ -14,7 +14,9 @@ action "hss_image_baseline_export" "shop" {
   }
 }
 
-# Or after every release: the export runs when the release is replaced.
+# Or after every release: the export runs when terraform_data.release is
+# created (after_create) and each time var.release changes, which updates it
+# in place (after_update).
 resource "terraform_data" "release" {
   input = var.release
 

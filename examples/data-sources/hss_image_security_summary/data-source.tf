@@ -1,13 +1,16 @@
-# Every number about the image a deployment is about to run.
+# Every number about the image a deployment is about to run. The read fails
+# unless HSS knows exactly one such image and its last scan succeeded less
+# than a week ago: counts of an image HSS has not scanned prove nothing.
 locals {
-  image = provider::hss::parse_image_ref("swr.cn-north-4.myhuaweicloud.com/shop/web:2.0")
+  image = provider::hss::parse_image_ref("swr.cn-north-4.myhuaweicloud.com/release/checkout:4.0")
 }
 
-data "hss_image_security_summary" "web" {
+data "hss_image_security_summary" "checkout" {
   image_type    = "private_image"
   namespace     = local.image.namespace
   image_name    = local.image.image_name
   image_version = local.image.image_version
+  max_scan_age  = "168h"
 
   lifecycle {
     postcondition {
@@ -17,10 +20,14 @@ data "hss_image_security_summary" "web" {
   }
 }
 
-output "web_vulnerabilities" {
-  value = data.hss_image_security_summary.web.report_counts["vulnerability"]
+output "checkout_scanned_at" {
+  value = data.hss_image_security_summary.checkout.image.scanned_at
 }
 
-output "web_weak_passwords" {
-  value = data.hss_image_security_summary.web.baseline.image_weak_pwd
+output "checkout_vulnerabilities" {
+  value = data.hss_image_security_summary.checkout.report_counts["vulnerability"]
+}
+
+output "checkout_weak_passwords" {
+  value = data.hss_image_security_summary.checkout.baseline.image_weak_pwd
 }

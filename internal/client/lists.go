@@ -1,0 +1,385 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+)
+
+// Paging of the image lists: HSS serves at most ListPageSize records per
+// request and refuses an offset above MaxListOffset.
+const (
+	ListPageSize  = 200
+	MaxListOffset = 2000000
+)
+
+// maxListOffset is MaxListOffset; tests lower it.
+var maxListOffset int64 = MaxListOffset
+
+// Scan states HSS reports for an image. Only ScanSuccess means the numbers
+// of the image describe it; every other value, including values this list
+// does not know, means they do not.
+const (
+	ScanUnscan         = "unscan"
+	ScanSuccess        = "success"
+	ScanScanning       = "scanning"
+	ScanFailed         = "failed"
+	ScanDownloadFailed = "download_failed"
+	ScanImageOversized = "image_oversized"
+	ScanWaitingForScan = "waiting_for_scan"
+	ScanWaiting        = "waiting" // the local image list's spelling of waiting_for_scan
+)
+
+// RegistryImageQuery filters ListRegistryImages
+// (GET /v5/{project_id}/image/registries/images). Nil fields are not sent.
+// HSS may match names as substrings: callers compare names themselves.
+type RegistryImageQuery struct {
+	ImageType     *string
+	Namespace     *string
+	ImageName     *string
+	ImageVersion  *string
+	RegistryName  *string
+	InstanceID    *string
+	ScanStatus    *string
+	SeverityLevel *string
+	LatestVersion *bool
+}
+
+// LocalImageQuery filters ListImageLocal
+// (GET /v5/{project_id}/image/local-repositories). HSS matches ImageName as
+// a substring and ignores ImageVersion unless ImageName is set.
+type LocalImageQuery struct {
+	ImageName    *string
+	ImageVersion *string
+	ScanStatus   *string
+}
+
+// CicdImageQuery filters ListCicdImages (GET /v5/{project_id}/image/cicd/images).
+type CicdImageQuery struct {
+	Namespace     *string
+	ImageName     *string
+	ImageVersion  *string
+	ImageID       *string
+	ScanStatus    *string
+	SeverityLevel *string
+	LatestVersion *bool
+}
+
+// ImageRecord is one data_list item of an image list. Counts the list left
+// out are nil, never 0.
+type ImageRecord struct {
+	ID               int64 // record id (repository images)
+	ImageID          string
+	ImageType        string // image_type; local_image and cicd for those lists
+	Namespace        string
+	ImageName        string
+	ImageVersion     string
+	ImageDigest      string
+	RegistryName     string
+	InstanceID       string
+	InstanceName     string
+	CICDName         string
+	HostName         string // local images: the host this record is from
+	HostID           string
+	LatestVersion    bool
+	ScanStatus       string // verbatim; see Scanned
+	ScanFailedCode   string
+	ScanFailedDesc   string
+	ImageSize        *int64
+	LatestUpdateTime int64 // ms; 0 when HSS gives none
+	LatestScanTime   int64 // ms of the last completed scan; 0 when never scanned
+	VulNum           *int64
+	UnsafeSettingNum *int64
+	MaliciousFileNum *int64
+	SeverityLevel    string
+	MultiArch        bool
+	Architectures    []ArchImage // association_images of a multi-architecture image
+}
+
+// ArchImage is one architecture of a multi-architecture image.
+type ArchImage struct {
+	ID               int64
+	ImageID          string
+	ImageDigest      string
+	ScanStatus       string
+	VulNum           *int64
+	UnsafeSettingNum *int64
+	MaliciousFileNum *int64
+}
+
+// Scanned reports whether a scan status means a completed, successful scan.
+// An unknown value is kept verbatim by the decoder and is not a success.
+func Scanned(status string) bool { return status == ScanSuccess }
+
+// ListRegistryImages returns every repository image the query selects,
+// reading all pages.
+func (c *Client) ListRegistryImages(ctx context.Context, scope Scope, q RegistryImageQuery) ([]ImageRecord, error) {
+	var query []param
+	query = appendStrings(query, []namedString{
+		{"image_type", q.ImageType}, {"namespace", q.Namespace}, {"image_name", q.ImageName},
+		{"image_version", q.ImageVersion}, {"registry_name", q.RegistryName}, {"instance_id", q.InstanceID},
+		{"scan_status", q.ScanStatus}, {"severity_level", q.SeverityLevel},
+	})
+	query = appendBool(query, "latest_version", q.LatestVersion)
+	return c.listAll(ctx, scope, c.projectPath("image", "registries", "images"), query, decodeRegistryImage)
+}
+
+// ListImageLocal returns every local image record the query selects (one
+// per host that has the image), reading all pages.
+func (c *Client) ListImageLocal(ctx context.Context, scope Scope, q LocalImageQuery) ([]ImageRecord, error) {
+	query := appendStrings(nil, []namedString{{"image_name", q.ImageName}, {"scan_status", q.ScanStatus}})
+	if q.ImageName != nil { // ignored by HSS without image_name
+		query = appendStrings(query, []namedString{{"image_version", q.ImageVersion}})
+	}
+	return c.listAll(ctx, scope, c.projectPath("image", "local-repositories"), query, decodeLocalImage)
+}
+
+// ListCicdImages returns every CI/CD image the query selects, reading all pages.
+func (c *Client) ListCicdImages(ctx context.Context, scope Scope, q CicdImageQuery) ([]ImageRecord, error) {
+	query := appendStrings(nil, []namedString{
+		{"namespace", q.Namespace}, {"image_name", q.ImageName}, {"image_version", q.ImageVersion},
+		{"image_id", q.ImageID}, {"scan_status", q.ScanStatus}, {"severity_level", q.SeverityLevel},
+	})
+	query = appendBool(query, "latest_version", q.LatestVersion)
+	return c.listAll(ctx, scope, c.projectPath("image", "cicd", "images"), query, decodeCicdImage)
+}
+
+type namedString struct {
+	key string
+	val *string
+}
+
+func appendStrings(query []param, values []namedString) []param {
+	for _, v := range values {
+		if v.val != nil {
+			query = append(query, param{v.key, *v.val})
+		}
+	}
+	return query
+}
+
+// appendBool sends a bool only when it is set: HSS reads has_vul=false as
+// "images without vulnerabilities", so an unset bool is never false.
+func appendBool(query []param, key string, v *bool) []param {
+	if v != nil {
+		query = append(query, param{key, strconv.FormatBool(*v)})
+	}
+	return query
+}
+
+// listAll pages through a list: limit ListPageSize, offset advanced by the
+// records received, until total_num is reached or a page is empty. Every
+// page's total_num is checked; a list that does not fit below MaxListOffset
+// is an error, not a truncated answer. Identical lists in flight share one
+// walk, and a walk's answer is kept like any other read's.
+func (c *Client) listAll(ctx context.Context, scope Scope, segments []string, query []param,
+	decode func(item *fields) (ImageRecord, error),
+) ([]ImageRecord, error) {
+	key := "LIST " + escapedPath(segments) + "?" + canonicalQuery(query) + "|" + scope.Region + "|" + scope.EnterpriseProjectID
+	v, err := c.answers.get(key, func() (any, error) {
+		var out []ImageRecord
+		for offset := int64(0); ; {
+			page := append(append([]param(nil), query...),
+				param{"offset", strconv.FormatInt(offset, 10)}, param{"limit", strconv.Itoa(ListPageSize)})
+			o, err := c.readObject(ctx, &request{method: http.MethodGet, segments: segments, query: page, scope: scope, retry: retryRead})
+			if err != nil {
+				return nil, err
+			}
+			total, err := parseCount(o.fields["total_num"])
+			if err != nil {
+				return nil, o.fieldError("total_num", err)
+			}
+			items, err := rawList(o.fields["data_list"], total == 0)
+			if err != nil {
+				return nil, o.fieldError("data_list", err)
+			}
+			for i, raw := range items {
+				f, err := decodeFields(raw)
+				if err != nil {
+					return nil, o.fieldError(fmt.Sprintf("data_list[%d]", offset+int64(i)), err)
+				}
+				rec, err := decode(&fields{raw: f, prefix: fmt.Sprintf("data_list[%d].", offset+int64(i)), o: o})
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, rec)
+			}
+			offset += int64(len(items))
+			if len(items) == 0 || offset >= total {
+				return out, nil
+			}
+			if offset > maxListOffset {
+				return nil, fmt.Errorf("GET %s: %d records match, more than HSS pages through (offset at most %d); narrow the filter", escapedPath(segments), total, maxListOffset)
+			}
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	records, _ := v.([]ImageRecord)
+	return records, nil
+}
+
+// rawList splits a JSON array. A missing or null list is only accepted when
+// total_num says there is nothing to list.
+func rawList(raw json.RawMessage, emptyOK bool) ([]json.RawMessage, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		if emptyOK {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("missing, but total_num is not 0")
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, fmt.Errorf("want an array, got %s", abbreviate(string(raw)))
+	}
+	return items, nil
+}
+
+// fields is one list item being decoded; errors name the item's field.
+type fields struct {
+	raw    map[string]json.RawMessage
+	prefix string
+	o      *object
+	err    error
+}
+
+func (f *fields) fail(name string, err error) {
+	if f.err == nil {
+		f.err = f.o.fieldError(f.prefix+name, err)
+	}
+}
+
+// str reads a string field; required ones must be present and non-empty.
+func (f *fields) str(name string, required bool) string {
+	s, err := stringField(f.raw, name, required)
+	if err != nil {
+		f.fail(name, err)
+	}
+	return s
+}
+
+// count reads an optional count: nil when absent or null.
+func (f *fields) count(name string) *int64 {
+	raw, ok := f.raw[name]
+	if !ok || string(bytes.TrimSpace(raw)) == "null" {
+		return nil
+	}
+	n, err := parseCount(raw)
+	if err != nil {
+		f.fail(name, err)
+		return nil
+	}
+	return &n
+}
+
+// millis reads an optional time in ms; absent, null and 0 are 0.
+func (f *fields) millis(name string) int64 {
+	if n := f.count(name); n != nil {
+		return *n
+	}
+	return 0
+}
+
+// boolean reads an optional bool: true, false or their strings.
+func (f *fields) boolean(name string) bool {
+	raw, ok := f.raw[name]
+	if !ok {
+		return false
+	}
+	switch string(bytes.TrimSpace(raw)) {
+	case "null", "false", `"false"`:
+		return false
+	case "true", `"true"`:
+		return true
+	}
+	f.fail(name, fmt.Errorf("want a boolean, got %s", abbreviate(string(raw))))
+	return false
+}
+
+// common reads the fields the three lists share.
+func (f *fields) common(rec *ImageRecord) {
+	rec.ImageID = f.str("image_id", false)
+	rec.ImageName = f.str("image_name", true)
+	rec.ImageVersion = f.str("image_version", true)
+	rec.ImageDigest = f.str("image_digest", false)
+	rec.ScanStatus = f.str("scan_status", true)
+	rec.ScanFailedDesc = f.str("scan_failed_desc", false)
+	rec.ImageSize = f.count("image_size")
+	rec.LatestUpdateTime = f.millis("latest_update_time")
+	rec.LatestScanTime = f.millis("latest_scan_time")
+	rec.VulNum = f.count("vul_num")
+	rec.UnsafeSettingNum = f.count("unsafe_setting_num")
+	rec.MaliciousFileNum = f.count("malicious_file_num")
+	rec.SeverityLevel = f.str("severity_level", false)
+}
+
+func decodeRegistryImage(f *fields) (ImageRecord, error) {
+	var rec ImageRecord
+	f.common(&rec)
+	if id := f.count("id"); id != nil {
+		rec.ID = *id
+	}
+	rec.ImageType = f.str("image_type", false) // the SDK has it; callers that filtered by type may fill it in
+	rec.Namespace = f.str("namespace", false)
+	rec.RegistryName = f.str("registry_name", false)
+	rec.InstanceID = f.str("instance_id", false)
+	rec.InstanceName = f.str("instance_name", false)
+	rec.LatestVersion = f.boolean("latest_version")
+	rec.ScanFailedCode = f.str("scan_failed_code", false)
+	rec.MultiArch = f.boolean("is_multiple_arch")
+	if raw, ok := f.raw["association_images"]; ok && string(bytes.TrimSpace(raw)) != "null" {
+		items, err := rawList(raw, true)
+		if err != nil {
+			f.fail("association_images", err)
+		}
+		for i, item := range items {
+			af, err := decodeFields(item)
+			if err != nil {
+				f.fail(fmt.Sprintf("association_images[%d]", i), err)
+				break
+			}
+			a := &fields{raw: af, prefix: fmt.Sprintf("%sassociation_images[%d].", f.prefix, i), o: f.o}
+			arch := ArchImage{
+				ImageID:          a.str("image_id", false),
+				ImageDigest:      a.str("image_digest", false),
+				ScanStatus:       a.str("scan_status", true),
+				VulNum:           a.count("vul_num"),
+				UnsafeSettingNum: a.count("unsafe_setting_num"),
+				MaliciousFileNum: a.count("malicious_file_num"),
+			}
+			if id := a.count("id"); id != nil {
+				arch.ID = *id
+			}
+			if a.err != nil && f.err == nil {
+				f.err = a.err
+			}
+			rec.Architectures = append(rec.Architectures, arch)
+		}
+	}
+	return rec, f.err
+}
+
+func decodeLocalImage(f *fields) (ImageRecord, error) {
+	rec := ImageRecord{ImageType: "local_image"}
+	f.common(&rec)
+	rec.HostName = f.str("host_name", false)
+	rec.HostID = f.str("host_id", false)
+	return rec, f.err
+}
+
+func decodeCicdImage(f *fields) (ImageRecord, error) {
+	rec := ImageRecord{ImageType: "cicd"}
+	f.common(&rec)
+	rec.ImageID = f.str("image_id", true)
+	rec.Namespace = f.str("namespace", false)
+	rec.RegistryName = f.str("registry_name", false)
+	rec.CICDName = f.str("cicd_name", false)
+	rec.LatestVersion = f.boolean("latest_version")
+	rec.ScanFailedCode = f.str("scan_failed_code", false)
+	return rec, f.err
+}

@@ -1,0 +1,291 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/cloudsec/terraform-provider-hss/internal/client"
+	"github.com/cloudsec/terraform-provider-hss/internal/simulator"
+)
+
+const mayHaveStarted = "HSS may have started an export task"
+
+// Which failed export requests may have left a task in HSS.
+func TestExportStartError(t *testing.T) {
+	req := exportRequest{timeout: 2 * time.Second, timeoutName: "timeouts.create"}
+	api := func(status int) error {
+		return &client.APIError{StatusCode: status, Method: "POST", Path: "/v5/p/image/baseline/export"}
+	}
+	transport := func(err error) error {
+		return &client.TransportError{Method: "POST", Path: "/x", Attempts: 1, Err: err}
+	}
+	for _, tc := range []struct {
+		name    string
+		err     error
+		started bool
+		want    string
+	}{
+		{"refused by HSS", api(400), false, "HTTP 400"},
+		{"throttled", api(429), false, "HTTP 429"},
+		{"unavailable", api(503), false, "HTTP 503"},
+		{"server error", api(500), true, "HTTP 500"},
+		{"bad gateway", api(502), true, "HTTP 502"},
+		{"gateway timeout", api(504), true, "HTTP 504"},
+		{"unreadable 2xx", &client.DecodeError{Method: "POST", Path: "/x", Field: "task_id", Err: errors.New("missing")}, true, "field task_id"},
+		{"connection refused", transport(syscall.ECONNREFUSED), false, "connection refused"},
+		{"unknown host", transport(&net.DNSError{Err: "no such host", Name: "hss.example"}), false, "no such host"},
+		{"connection reset", transport(syscall.ECONNRESET), true, "connection reset"},
+		{"deadline", transport(context.DeadlineExceeded), true, "no answer within 2s, the time the export request may take (the smaller of timeouts.create and 1m0s)"},
+	} {
+		err := exportStartError(t.Context(), req, time.Date(2026, 11, 23, 4, 5, 6, 0, time.UTC), tc.err)
+		msg := err.Error()
+		if !strings.Contains(msg, tc.want) || strings.Contains(msg, mayHaveStarted) != tc.started {
+			t.Errorf("%s: %q", tc.name, msg)
+		}
+		if tc.started && !strings.Contains(msg, "created at about 2026-11-23 04:05:06 (UTC)") {
+			t.Errorf("%s: no time to look for: %q", tc.name, msg)
+		}
+	}
+}
+
+// The export request gets its own deadline: an answer that comes after it
+// is reported as possibly started, with how to find it, and the task is
+// never requested twice.
+func TestAccImageBaselineExportLateAnswer(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	e.sim.Inject(simulator.Fault{Endpoint: simulator.BaselineExport, Late: time.Minute})
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: e.config(exportConfig(`timeouts { create = "1s" }`)),
+			ExpectError: errorLike("HSS baseline export failed", "no answer within 1s", "timeouts.create",
+				mayHaveStarted, "look for an image baseline export task created at about"),
+		}},
+	})
+	if n, c := e.sim.ExportsCreated(), e.sim.Count(simulator.BaselineExport); n != 1 || c != 1 {
+		t.Fatalf("%d tasks from %d requests, want 1 from 1", n, c)
+	}
+}
+
+// output_path is checked before the export request: nothing is exported
+// when the file could not be written.
+func TestAccImageBaselineExportOutputPathCheckedFirst(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	readOnly := filepath.Join(dir, "read-only")
+	if err := os.Mkdir(readOnly, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		path string
+		want string
+	}{
+		{filepath.Join(dir, "missing", "baseline.zip"), "directory " + filepath.Join(dir, "missing") + " does not exist"},
+		{dir, dir + " is a directory; name the file to write"},
+		{filepath.Join(dir, "file.txt", "baseline.zip"), filepath.Join(dir, "file.txt") + " is not a directory"},
+	}
+	if err := os.WriteFile(filepath.Join(dir, "file.txt"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	switch {
+	case os.Geteuid() != 0:
+		cases = append(cases, struct{ path, want string }{filepath.Join(readOnly, "baseline.zip"), "cannot write in directory " + readOnly})
+	case sysfsReadOnly(): // root writes anywhere, but not in sysfs
+		cases = append(cases, struct{ path, want string }{"/sys/baseline.zip", "cannot write in directory /sys"})
+	default:
+		t.Log("running as root without a read-only directory: the unwritable-directory case is not tested")
+	}
+	for _, tc := range cases {
+		e := newTestEnv(t)
+		resource.UnitTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: protoV6ProviderFactories,
+			Steps: []resource.TestStep{{
+				Config:      e.config(exportConfig(fmt.Sprintf("output_path = %q", tc.path))),
+				ExpectError: errorLike("HSS baseline export failed", "output_path: "+tc.want, "Nothing was exported"),
+			}},
+		})
+		e.expectNoRequests(t)
+	}
+}
+
+// A task that could not be finished is resumed by the next apply, not
+// exported again: a download that is not a ZIP (a proxy's HTML page
+// answered 200), a wait that timed out, a status read that failed.
+func TestAccImageBaselineExportResumedNotRepeated(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		arrange func(*simulator.Simulator)
+		extra   string
+		noFile  bool // no output_path
+		want    []string
+	}{
+		{
+			name: "download is an HTML page",
+			arrange: func(s *simulator.Simulator) {
+				s.Inject(simulator.Fault{Endpoint: simulator.Download, Status: 200, ContentType: "text/html",
+					Body: "<!DOCTYPE html><html><title>Proxy login</title></html>"})
+			},
+			want: []string{"export task export000001 succeeded, but its file file-export000001 could not be written to",
+				"not a ZIP archive (an HTML page of 54 bytes", "it was not kept", "resumes this task"},
+		},
+		{
+			name:    "wait timed out",
+			arrange: func(s *simulator.Simulator) { s.SetExportOutcome(3, "success") },
+			extra:   `timeouts { create = "1s" }`,
+			want:    []string{"export task export000001 did not finish within timeouts.create (1s)", "resumes this task"},
+		},
+		{
+			name:    "wait timed out, no file",
+			arrange: func(s *simulator.Simulator) { s.SetExportOutcome(3, "success") },
+			extra:   `timeouts { create = "1s" }`,
+			noFile:  true,
+			want:    []string{"export task export000001 did not finish within timeouts.create (1s)", "resumes this task"},
+		},
+		{
+			name: "status read failed",
+			arrange: func(s *simulator.Simulator) {
+				s.SetExportOutcome(2, "success")
+				s.Inject(simulator.Fault{Endpoint: simulator.ExportTask, Skip: 1, Status: 403,
+					Body: `{"error_code":"HSS.0004","error_msg":"denied"}`})
+			},
+			want: []string{"export task export000001: reading its status", "HTTP 403", "resumes this task"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newTestEnv(t)
+			tc.arrange(e.sim)
+			out := filepath.Join(t.TempDir(), "baseline.zip")
+			args := fmt.Sprintf("output_path = %q\n", out)
+			if tc.noFile {
+				args = ""
+			}
+			config := e.config(exportConfig(args + `triggers = { release = "1" }` + "\n" + tc.extra))
+			var sha knownvalue.Check = knownvalue.NotNull()
+			if tc.noFile {
+				sha = knownvalue.Null()
+			}
+			resource.UnitTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: protoV6ProviderFactories,
+				Steps: []resource.TestStep{
+					{
+						Config:      config,
+						ExpectError: errorLike(append([]string{"HSS baseline export failed"}, tc.want...)...),
+						Check: func(*terraform.State) error {
+							if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+								return fmt.Errorf("%s exists (%v); nothing may be written", out, err)
+							}
+							return nil
+						},
+					},
+					{
+						Config: config,
+						ConfigPlanChecks: resource.ConfigPlanChecks{
+							// Terraform replaces the tainted resource...
+							PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(exportAddr, plancheck.ResourceActionDestroyBeforeCreate)},
+						},
+						// ...and the provider resumes its task.
+						ConfigStateChecks: []statecheck.StateCheck{
+							statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("task_id"), knownvalue.StringExact("export000001")),
+							statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("task_status"), knownvalue.StringExact("success")),
+							statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("file_id"), knownvalue.StringExact("file-export000001")),
+							statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("output_sha256"), sha),
+						},
+						Check: func(s *terraform.State) error {
+							if tc.noFile {
+								return expectExports(e, 1)(s)
+							}
+							got, err := os.ReadFile(out)
+							if err != nil {
+								return err
+							}
+							if want := e.sim.FileBytes("file-export000001"); string(got) != string(want) {
+								return fmt.Errorf("%s holds %d bytes, not the %d of the export", out, len(got), len(want))
+							}
+							return expectExports(e, 1)(s)
+						},
+					},
+					{
+						// A new trigger is a new export, as always.
+						PreConfig: func() { e.sim.SetExportOutcome(0, "success") },
+						Config:    strings.Replace(config, `release = "1"`, `release = "2"`, 1),
+						ConfigStateChecks: []statecheck.StateCheck{
+							statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("task_id"), knownvalue.StringExact("export000002")),
+						},
+						Check: expectExports(e, 2),
+					},
+				},
+			})
+		})
+	}
+}
+
+// A task the earlier apply left that HSS has since forgotten: a new
+// export starts, with a warning.
+func TestAccImageBaselineExportResumeForgottenTask(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	e.sim.SetExportOutcome(3, "success")
+	config := e.config(exportConfig(`timeouts { create = "1s" }`))
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config, ExpectError: errorLike("did not finish within timeouts.create (1s)")},
+			{
+				PreConfig: func() {
+					e.sim.SetExportOutcome(0, "success")
+					e.sim.Inject(simulator.Fault{Endpoint: simulator.ExportTask, Status: 404,
+						Body: `{"error_code":"HSS.1013","error_msg":"Export task does not exist."}`})
+				},
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("task_id"), knownvalue.StringExact("export000002")),
+				},
+				Check: expectExports(e, 2),
+			},
+		},
+	})
+}
+
+// The action names an expired timeout too.
+func TestImageBaselineExportActionTimeoutIsNamed(t *testing.T) {
+	h := newActionHarness(t)
+	h.e.sim.SetExportOutcome(1000, "success")
+	typ := tftypes.Object{AttributeTypes: map[string]tftypes.Type{"invoke": tftypes.String}}
+	_, diags := h.invoke(h.config(map[string]tftypes.Value{
+		"export_size": num(1),
+		"timeouts":    tftypes.NewValue(typ, map[string]tftypes.Value{"invoke": str("500ms")}),
+	}))
+	if len(diags) != 1 || !strings.Contains(diags[0].Detail, "export task export000001 did not finish within timeouts.invoke (500ms); it may still finish in HSS") {
+		t.Fatalf("diagnostics %+v", diags)
+	}
+}
+
+func sysfsReadOnly() bool {
+	f, err := os.CreateTemp("/sys", ".probe-*")
+	if err == nil {
+		f.Close()
+		os.Remove(f.Name())
+		return false
+	}
+	fi, err := os.Stat("/sys")
+	return err == nil && fi.IsDir()
+}

@@ -1,0 +1,337 @@
+package provider
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/cloudsec/terraform-provider-hss/internal/simulator"
+)
+
+func expectString(address, attr, want string) statecheck.StateCheck {
+	return statecheck.ExpectKnownValue(address, tfjsonpath.New(attr), knownvalue.StringExact(want))
+}
+
+func TestAccImageRepositoryImage(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	const addr = "data.hss_image.web"
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: e.config(`
+data "hss_image" "web" {
+  image_type    = "private_image"
+  namespace     = "shop"
+  image_name    = "web"
+  image_version = "2.0"
+}
+`),
+			ConfigStateChecks: []statecheck.StateCheck{
+				expectString(addr, "image_id", "img-web-20"),
+				expectString(addr, "scan_status", "success"),
+				expectString(addr, "scanned_at", "2026-01-12T00:00:00Z"),
+				expectString(addr, "updated_at", "2026-01-11T00:00:00Z"),
+				expectString(addr, "severity_level", "High"),
+				statecheck.ExpectKnownValue(addr, tfjsonpath.New("digest"), knownvalue.StringRegexp(regexp.MustCompile(`^sha256:[0-9a-f]{64}$`))),
+				statecheck.ExpectKnownValue(addr, tfjsonpath.New("scan_failed_code"), knownvalue.Null()),
+				expectInt(addr, "vul_num", 5),
+				expectInt(addr, "unsafe_setting_num", 4),
+				expectInt(addr, "malicious_file_num", 1),
+				expectInt(addr, "image_size", 187000000),
+				statecheck.ExpectKnownValue(addr, tfjsonpath.New("latest_version"), knownvalue.Bool(true)),
+				statecheck.ExpectKnownValue(addr, tfjsonpath.New("architectures"), knownvalue.ListSizeExact(0)),
+				statecheck.ExpectKnownValue(addr, tfjsonpath.New("hosts"), knownvalue.ListSizeExact(0)),
+				statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f]{32}$`))),
+			},
+		}},
+	})
+}
+
+// 230 images contain mirror/redis:7.2 in their names and come first: a
+// substring match, or a lookup that read one page, would pick a decoy or
+// find nothing.
+func TestAccImageExactMatchOnALaterPage(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: e.config(`
+data "hss_image" "redis" {
+  image_type    = "private_image"
+  namespace     = "mirror"
+  image_name    = "redis"
+  image_version = "7.2"
+}
+`),
+			ConfigStateChecks: []statecheck.StateCheck{
+				expectString("data.hss_image.redis", "image_id", "img-mirror-redis-72"),
+				expectString("data.hss_image.redis", "scan_status", "success"),
+			},
+		}},
+	})
+	offsets := map[string]int{}
+	for _, r := range e.sim.Requests() {
+		if r.Endpoint == simulator.RegistryImages {
+			offsets[r.Query.Get("offset")+"/"+r.Query.Get("limit")]++
+		}
+	}
+	if len(offsets) != 2 || offsets["0/200"] == 0 || offsets["0/200"] != offsets["200/200"] {
+		t.Fatalf("list pages asked: %v; want every read to ask offsets 0 and 200 with limit 200", offsets)
+	}
+}
+
+func TestAccImageNotFoundSuggestsClosestNames(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	image := func(name, version string) string {
+		return e.config(fmt.Sprintf(`
+data "hss_image" "x" {
+  image_type    = "private_image"
+  namespace     = "shop"
+  image_name    = %q
+  image_version = %q
+}
+`, name, version))
+	}
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: image("crat", "3.1"),
+				ExpectError: errorLike("Image not found in HSS", `image_type = "private_image", namespace = "shop", image_name = "crat", image_version = "3.1"`,
+					"not be synchronised yet", `Closest images HSS has in namespace "shop": cart:3.1,`),
+			},
+			{
+				Config:      image("web", "9.9"),
+				ExpectError: errorLike("Image not found in HSS", `image_name = "web", image_version = "9.9"`, `Closest images HSS has in namespace "shop": web:1.9, web:2.0,`),
+			},
+		},
+	})
+}
+
+func TestAccImageAmbiguousNamesTheDistinguishingArgument(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	proxy := func(extra string) string {
+		return e.config(`
+data "hss_image" "proxy" {
+  image_type    = "instance_image"
+  namespace     = "platform"
+  image_name    = "proxy"
+  image_version = "1.0"
+  ` + extra + `
+}
+`)
+	}
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: proxy(""),
+				ExpectError: errorLike("Image selector matches more than one image", "2 images match",
+					`instance_image platform/proxy:1.0 (instance_id "swr-ee-a1"`, `instance_image platform/proxy:1.0 (instance_id "swr-ee-b2"`,
+					"Set instance_id to choose one."),
+			},
+			{
+				Config:            proxy(`instance_id = "swr-ee-b2"`),
+				ConfigStateChecks: []statecheck.StateCheck{expectString("data.hss_image.proxy", "image_id", "img-proxy-b")},
+			},
+		},
+	})
+}
+
+func TestAccImageMultiArchitecture(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: e.config(`
+data "hss_image" "gw" {
+  image_type    = "private_image"
+  namespace     = "release"
+  image_name    = "gateway"
+  image_version = "3.0"
+}
+`),
+			ConfigStateChecks: []statecheck.StateCheck{
+				expectString("data.hss_image.gw", "scan_status", "success"),
+				statecheck.ExpectKnownValue("data.hss_image.gw", tfjsonpath.New("architectures"), knownvalue.ListExact([]knownvalue.Check{
+					knownvalue.ObjectPartial(map[string]knownvalue.Check{"image_id": knownvalue.StringExact("img-gateway-30-amd64"), "scan_status": knownvalue.StringExact("success"),
+						"digest": knownvalue.StringRegexp(regexp.MustCompile(`^sha256:`))}),
+					knownvalue.ObjectPartial(map[string]knownvalue.Check{"image_id": knownvalue.StringExact("img-gateway-30-arm64"), "scan_status": knownvalue.StringExact("failed")}),
+				})),
+			},
+		}},
+	})
+}
+
+func TestAccImageScanStates(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: e.config(`
+data "hss_image" "ledger" {
+  image_type    = "private_image"
+  namespace     = "release"
+  image_name    = "ledger"
+  image_version = "1.4"
+}
+
+data "hss_image" "search" {
+  image_type    = "private_image"
+  namespace     = "release"
+  image_name    = "search"
+  image_version = "2.3"
+}
+
+data "hss_image" "builder" {
+  image_type    = "harbor"
+  namespace     = "tools"
+  image_name    = "builder"
+  image_version = "5"
+}
+`),
+			ConfigStateChecks: []statecheck.StateCheck{
+				expectString("data.hss_image.ledger", "scan_status", "failed"),
+				expectString("data.hss_image.ledger", "scan_failed_code", "failed_to_scan_vulnerability"),
+				expectString("data.hss_image.ledger", "scan_failed_desc", "Failed to scan the image for vulnerabilities."),
+				statecheck.ExpectKnownValue("data.hss_image.ledger", tfjsonpath.New("scanned_at"), knownvalue.Null()),
+				expectString("data.hss_image.search", "scan_status", "unscan"),
+				statecheck.ExpectKnownValue("data.hss_image.search", tfjsonpath.New("scanned_at"), knownvalue.Null()),
+				statecheck.ExpectKnownValue("data.hss_image.search", tfjsonpath.New("severity_level"), knownvalue.Null()),
+				expectString("data.hss_image.builder", "scan_status", "scanning"),
+			},
+		}},
+	})
+}
+
+// A local image is listed once per host; the records of one digest are one
+// image, scanned only when every host's record is.
+func TestAccImageLocalOnTwoHosts(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: e.config(`
+data "hss_image" "redis" {
+  image_type    = "local_image"
+  image_name    = "redis"
+  image_version = "7.2"
+}
+
+data "hss_image" "busybox" {
+  image_type    = "local_image"
+  image_name    = "busybox"
+  image_version = "1.36"
+}
+`),
+			ConfigStateChecks: []statecheck.StateCheck{
+				expectString("data.hss_image.redis", "scan_status", "success"),
+				statecheck.ExpectKnownValue("data.hss_image.redis", tfjsonpath.New("hosts"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("node-a"), knownvalue.StringExact("node-b")})),
+				expectString("data.hss_image.busybox", "scan_status", "waiting"),
+				statecheck.ExpectKnownValue("data.hss_image.busybox", tfjsonpath.New("scanned_at"), knownvalue.Null()),
+				statecheck.ExpectKnownValue("data.hss_image.busybox", tfjsonpath.New("hosts"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("node-a"), knownvalue.StringExact("node-c")})),
+			},
+		}},
+	})
+}
+
+func TestAccImageCicdByID(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: e.config(`
+data "hss_image" "runner" {
+  image_type = "cicd"
+  image_id   = "img-cicd-ci"
+}
+`),
+			ConfigStateChecks: []statecheck.StateCheck{
+				expectString("data.hss_image.runner", "scan_status", "success"),
+				expectInt("data.hss_image.runner", "vul_num", 1),
+				statecheck.ExpectKnownValue("data.hss_image.runner", tfjsonpath.New("image_name"), knownvalue.Null()), // not configured
+			},
+		}},
+	})
+	for _, r := range e.sim.Requests() {
+		if r.Endpoint != simulator.CicdImages || r.Query.Get("image_id") != "img-cicd-ci" {
+			t.Fatalf("request to %s with %s; want only CI/CD lists by image_id", r.Endpoint, r.RawQuery)
+		}
+	}
+}
+
+func TestAccImageValidation(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	steps := []struct {
+		body string
+		want []string
+	}{
+		{`image_type = "local_image"` + "\n" + `namespace = "shop"` + "\n" + `image_name = "nginx"` + "\n" + `image_version = "1.27"`,
+			[]string{"Argument does not apply", `namespace does not apply when image_type is "local_image"`}},
+		{`image_type = "private_image"` + "\n" + `namespace = "shop"` + "\n" + `image_name = "web"`,
+			[]string{"Missing image selector argument", `image_version is required when image_type is "private_image"`}},
+		{`image_type = "cicd"`, []string{`image_id is required when image_type is "cicd"`}},
+		{`image_type = "private_image"` + "\n" + `namespace = ""` + "\n" + `image_name = "web"` + "\n" + `image_version = "2.0"`,
+			[]string{"Invalid namespace", `namespace is empty: HSS reads "" as no filter at all`}},
+		{`image_type = "private_image"` + "\n" + `namespace = "shop"` + "\n" + `image_name = "web"` + "\n" + `image_version = "2.0\n"`,
+			[]string{"Invalid image_version", "trimspace()"}},
+		{`image_type = "registry"`, []string{"image_type", `value must be one of: ["private_image" "shared_image" "instance_image" "harbor" "jfrog" "local_image" "cicd"]`}},
+	}
+	var ts []resource.TestStep
+	for _, s := range steps {
+		ts = append(ts, resource.TestStep{Config: e.config("data \"hss_image\" \"x\" {\n" + s.body + "\n}\n"), ExpectError: errorLike(s.want...)})
+	}
+	resource.UnitTest(t, resource.TestCase{ProtoV6ProviderFactories: protoV6ProviderFactories, Steps: ts})
+	e.expectNoRequests(t)
+}
+
+// What HSS answers is decoded strictly: an unknown scan status is kept
+// verbatim and is no success; a count that is not a number fails the read
+// and names the field.
+func TestAccImageStrictAnswers(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	const item = `{"id": 1, "image_id": "img-x", "image_type": "private_image", "namespace": "shop", "image_name": "web", "image_version": "2.0", "scan_status": "quarantined", "latest_scan_time": 1767225600000%s}`
+	e.sim.Inject(simulator.Fault{Endpoint: simulator.RegistryImages, Status: 200, Times: 100, Body: `{"total_num": 1, "data_list": [` + fmt.Sprintf(item, "") + `]}`})
+	summary := e.config(summaryOf("private_image", "shop", "web", "2.0", ""))
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      summary,
+				ExpectError: errorLike("Image security numbers cannot be trusted", `private_image shop/web:2.0 has scan_status "quarantined", not "success"`),
+			},
+		},
+	})
+	e2 := newTestEnv(t)
+	e2.sim.Inject(simulator.Fault{Endpoint: simulator.RegistryImages, Status: 200, Times: 100, Body: `{"total_num": 1, "data_list": [` + fmt.Sprintf(item, `, "vul_num": "many"`) + `]}`})
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: e2.config(`
+data "hss_image" "x" {
+  image_type    = "private_image"
+  namespace     = "shop"
+  image_name    = "web"
+  image_version = "2.0"
+}
+`),
+			ExpectError: errorLike("Cannot list HSS images", "GET /v5/", "/image/registries/images: cannot decode field data_list[0].vul_num:",
+				`want a non-negative integer or numeric string, got "many" (request id`),
+		}},
+	})
+}

@@ -1,0 +1,81 @@
+package provider
+
+import (
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	actionschema "github.com/hashicorp/terraform-plugin-framework/action/schema"
+	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	rsschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+)
+
+// Arguments several types share are described once here, and each
+// schema (data source, resource, action) is rendered from that one
+// description, as the image filter is (image_filter.go): the same name
+// means the same words and the same checks everywhere.
+
+const (
+	regionDescription = "Region to call, overriding the provider's `region`: the `region` header and, without a provider `endpoint`, the endpoint. " +
+		"The provider's `project_id` is still used, so it must exist in this region. A region id such as `cn-north-4`."
+	enterpriseProjectIDDescription = "Enterprise project: `0` is the default project, `all_granted_eps` every project you may see. " +
+		"Defaults to the provider's `enterprise_project_id`; when neither is set, HSS uses the default project."
+	exportSizeDescription = "Most records to export, from 0 to 2,147,483,647."
+	waitDescription       = "Wait until HSS finishes the export task (polling its status with backoff) and record its outcome. Defaults to `true`."
+	outputPathDescription = "Once the task succeeded, download the exported ZIP file to this path. Before the export request is sent, the provider checks " +
+		"that the path is not a directory and that its directory exists and is writable. The download goes to a temporary file beside the path (mode 0600), " +
+		"is checked to be a ZIP archive, and is then renamed over the path: an existing file there is replaced. Needs `wait_for_completion`."
+)
+
+// filterTextNote ends the description of every type that takes filters.
+const filterTextNote = "HSS reads an empty string as no filter at all, so `\"\"`, a value with leading or trailing white space (for example from `file()`) " +
+	"and control characters are rejected at plan: leave a filter unset (null) not to filter, and use `trimspace()` on values read from files."
+
+func regionValidators() []validator.String { return []validator.String{regionValidator{}} }
+
+// Data sources read region and enterprise_project_id back: the values
+// used, also when they came from the provider.
+
+func regionDataSourceAttribute() dsschema.StringAttribute {
+	return dsschema.StringAttribute{Optional: true, Computed: true, Validators: regionValidators(),
+		Description: regionDescription + " Reads back the region used."}
+}
+
+func enterpriseProjectIDDataSourceAttribute() dsschema.StringAttribute {
+	return dsschema.StringAttribute{Optional: true, Computed: true, Validators: enterpriseProjectIDValidators(),
+		Description: enterpriseProjectIDDescription + " Reads back the project used; null when neither is set."}
+}
+
+// exportResourceAttributes adds the export arguments to the resource:
+// every one of them starts a new export when it changes.
+func exportResourceAttributes(attrs map[string]rsschema.Attribute) {
+	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	attrs["export_size"] = rsschema.Int64Attribute{Required: true, Description: exportSizeDescription,
+		Validators:    []validator.Int64{int64validator.Between(0, 2147483647)},
+		PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()}}
+	attrs["region"] = rsschema.StringAttribute{Optional: true, Description: regionDescription,
+		Validators: regionValidators(), PlanModifiers: replace}
+	attrs["enterprise_project_id"] = rsschema.StringAttribute{Optional: true, Description: enterpriseProjectIDDescription,
+		Validators: enterpriseProjectIDValidators(), PlanModifiers: replace}
+	attrs["wait_for_completion"] = rsschema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+		Description: waitDescription, PlanModifiers: []planmodifier.Bool{boolplanmodifier.RequiresReplace()}}
+	attrs["output_path"] = rsschema.StringAttribute{Optional: true, Description: outputPathDescription,
+		Validators: []validator.String{text()}, PlanModifiers: replace}
+	filterResourceAttributes(attrs)
+}
+
+// exportActionAttributes adds the same arguments to the action.
+func exportActionAttributes(attrs map[string]actionschema.Attribute) {
+	attrs["export_size"] = actionschema.Int64Attribute{Required: true, Description: exportSizeDescription,
+		Validators: []validator.Int64{int64validator.Between(0, 2147483647)}}
+	attrs["region"] = actionschema.StringAttribute{Optional: true, Description: regionDescription, Validators: regionValidators()}
+	attrs["enterprise_project_id"] = actionschema.StringAttribute{Optional: true, Description: enterpriseProjectIDDescription,
+		Validators: enterpriseProjectIDValidators()}
+	attrs["wait_for_completion"] = actionschema.BoolAttribute{Optional: true, Description: waitDescription}
+	attrs["output_path"] = actionschema.StringAttribute{Optional: true, Description: outputPathDescription,
+		Validators: []validator.String{text()}}
+	filterActionAttributes(attrs)
+}
