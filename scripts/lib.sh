@@ -47,3 +47,31 @@ tf() {
   if ! terraform "$@" >"$log" 2>&1; then cat "$log" >&2; exit 1; fi
   awk '/^Warning: Provider development overrides/{skip=1} !NF{next} !skip {print "    " $0} skip && /releases\.$/{skip=0}' "$log"
 }
+
+# OPA from the Go module proxy, pinned; offline once the module cache is
+# warm. Sets $opa.
+OPA_VERSION=v1.22.2
+install_opa() {
+  GOBIN=$work/bin go install "github.com/open-policy-agent/opa@$OPA_VERSION"
+  opa=$work/bin/opa
+}
+
+# gate_plan NAME IMAGE DEFER RELEASE-JSON: plan examples/gate in $work/NAME
+# and save the plan as $work/NAME/plan.json.
+gate_plan() {
+  local name=$1 image=$2 deferred=$3 release=$4 dir=$work/$1
+  mkdir -p "$dir" && cp -R examples/gate/. "$dir/"
+  (
+    cd "$dir"
+    tf "$name-init" init -input=false -no-color >/dev/null
+    tf "$name-plan" plan -input=false -no-color -out=tfplan -var "image=$image" -var "defer_read=$deferred" -var "release_images=$release" >/dev/null
+    terraform show -json tfplan >plan.json
+  )
+}
+
+# gate_denies PLAN-JSON: examples/policy's denies for a saved plan, one a
+# line, sorted.
+gate_denies() {
+  "$opa" eval --format raw -d examples/policy/image_risk.rego -d examples/policy/thresholds.json -i "$1" \
+    'concat("\n", sort([m | some m in data.hss.image_risk.deny]))'
+}

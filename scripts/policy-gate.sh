@@ -8,13 +8,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$PWD/.policy-gate
-OPA_VERSION=v1.22.2
 . scripts/lib.sh
 
 setup_provider_and_simulator
-# OPA from the Go module proxy, pinned; offline once the module cache is warm.
-GOBIN=$work/bin go install "github.com/open-policy-agent/opa@$OPA_VERSION"
-opa=$work/bin/opa
+install_opa
 
 echo "==> opa test examples/policy"
 "$opa" test examples/policy
@@ -30,9 +27,9 @@ gate() {
   release=$(printf '"%s",' "$@")
   release="[${release%,}]"
   [ $# -eq 0 ] && release="[]"
-  mkdir -p "$dir" && cp -R examples/gate/. "$dir/"
-  (cd "$dir" && tf "$name-init" init -input=false -no-color >/dev/null)
   if [ "$want" = plan-fails ]; then
+    mkdir -p "$dir" && cp -R examples/gate/. "$dir/"
+    (cd "$dir" && tf "$name-init" init -input=false -no-color >/dev/null)
     if (cd "$dir" && terraform plan -input=false -no-color -var "image=$image" -var "defer_read=$deferred" -var "release_images=$release" >"$work/$name-plan.log" 2>&1); then
       echo "FAIL: gate $name: the plan succeeded; want it to fail with: $message" >&2
       failures=$((failures + 1))
@@ -48,14 +45,9 @@ gate() {
     passed=$((passed + 1))
     return
   fi
-  (
-    cd "$dir"
-    tf "$name-plan" plan -input=false -no-color -out=tfplan -var "image=$image" -var "defer_read=$deferred" -var "release_images=$release" >/dev/null
-    terraform show -json tfplan >plan.json
-  )
+  gate_plan "$name" "$image" "$deferred" "$release"
   local denies
-  denies=$("$opa" eval --format raw -d examples/policy/image_risk.rego -d examples/policy/thresholds.json -i "$dir/plan.json" \
-    'concat("\n", sort([m | some m in data.hss.image_risk.deny]))')
+  denies=$(gate_denies "$dir/plan.json")
   local n=0
   [ -n "$denies" ] && n=$(printf '%s\n' "$denies" | wc -l)
   printf '==> gate %-9s %-55s %d deny\n' "$name" "$image" "$n"
