@@ -143,7 +143,7 @@ func (c *Client) ExportBaseline(ctx context.Context, scope Scope, exportSize int
 		query:    []param{{"export_size", strconv.FormatInt(exportSize, 10)}},
 		body:     body,
 		scope:    scope,
-		// retryUnsent, the zero value: it creates a task.
+		retry:    retryUnsent, // it creates a task; the zero value, said aloud
 	}
 	fields, err := c.readObject(ctx, r)
 	if err != nil {
