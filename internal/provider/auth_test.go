@@ -21,33 +21,6 @@ import (
 	"github.com/cloudsec/terraform-provider-hss/internal/simulator"
 )
 
-func newTestEnvWith(t testing.TB, opts simulator.Options) *testEnv {
-	t.Helper()
-	sim := simulator.New(opts)
-	srv := simulator.NewServer(sim)
-	t.Cleanup(srv.Close)
-	return &testEnv{sim: sim, srv: srv}
-}
-
-// signInProvider is a provider block that reaches the simulator for HSS,
-// IAM and STS, with no credentials or project of its own: args add them.
-func (e *testEnv) signInProvider(args ...string) string {
-	return fmt.Sprintf(`
-provider "hss" {
-  endpoint     = %q
-  auth_url     = "%s/v3"
-  sts_endpoint = %q
-  %s
-}
-`, e.srv.URL, e.srv.URL, e.srv.URL, strings.Join(args, "\n  "))
-}
-
-const (
-	regionArg   = `region = "cn-north-4"`
-	oneRead     = `data "hss_image_baseline_statistic" "x" { image_type = "local" }`
-	oneReadWant = 5 // its security_check
-)
-
 var keysArgs = fmt.Sprintf("access_key = %q\n  secret_key = %q", simulator.DefaultAccessKey, simulator.DefaultSecretKey)
 
 // hssAuth is how each HSS request signed in: the access key, or "token".
@@ -170,29 +143,6 @@ data "hss_image_baseline_statistic" "x" {
 	if e.sim.Count(simulator.IAMProjects) == 0 {
 		t.Fatal("no project lookup for the data source's region")
 	}
-}
-
-// koocliFile writes a KooCLI configuration with an AKSK profile "dev"
-// (the current one), an SSO profile "sso" and returns its path.
-func koocliFile(t *testing.T, dir string) string {
-	t.Helper()
-	body := fmt.Sprintf(`{
-  "current": "sso",
-  "profiles": [
-    {"name": "dev", "mode": "AKSK", "accessKeyId": %q, "secretAccessKey": %q, "region": "cn-north-4", "projectId": %q},
-    {"name": "sso", "mode": "SSO", "region": "cn-north-4", "projectId": %q,
-     "ssoAuth": {"stsToken": {"accessKeyId": %q, "secretAccessKey": %q, "securityToken": %q}}}
-  ]
-}`, simulator.DefaultAccessKey, simulator.DefaultSecretKey, simulator.DefaultProjectID, simulator.DefaultProjectID,
-		simulator.DefaultTempAccessKey, simulator.DefaultTempSecretKey, simulator.DefaultSecurityToken)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(dir, "config.json")
-	if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return file
 }
 
 func TestAccAuthProfile(t *testing.T) {

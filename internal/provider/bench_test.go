@@ -25,7 +25,7 @@ func BenchmarkReadDataSource(b *testing.B) {
 }
 
 func benchmarkRead(b *testing.B, distinct bool) {
-	h := newActionHarness(b)
+	h := newProtocolHarness(b)
 	block := h.schema.DataSourceSchemas["hss_image_baseline_statistic"].Block
 	b.ReportAllocs()
 	var before, after runtime.MemStats
@@ -71,7 +71,7 @@ func BenchmarkGateOneImage(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			h := newHarnessWith(b, base, newTestEnv(b))
+			h := newProtocolHarnessWith(b, base, newTestEnv(b))
 			h.e.sim.SetLatency(latency)
 			block := h.schema.DataSourceSchemas["hss_image_security_summary"].Block
 			cfg := h.value(block, map[string]tftypes.Value{
@@ -100,7 +100,7 @@ func BenchmarkImagesList1000(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h := newHarnessWith(b, base, &testEnv{sim: sim, srv: srv})
+	h := newProtocolHarnessWith(b, base, &testEnv{sim: sim, srv: srv})
 	sim.SetLatency(20 * time.Millisecond)
 	block := h.schema.DataSourceSchemas["hss_images"].Block
 	cfg := h.value(block, map[string]tftypes.Value{"image_type": str("private_image"), "namespace": str("bulk")})
@@ -109,7 +109,7 @@ func BenchmarkImagesList1000(b *testing.B) {
 
 // benchmarkReads reads a data source once per iteration with a freshly
 // configured client, and reports the requests each read made.
-func benchmarkReads(b *testing.B, h *actionHarness, typeName string, cfg *tfprotov6.DynamicValue) {
+func benchmarkReads(b *testing.B, h *protocolHarness, typeName string, cfg *tfprotov6.DynamicValue) {
 	start := h.e.sim.Stats().Requests
 	n := 0
 	for b.Loop() {

@@ -24,8 +24,6 @@ import (
 	"github.com/cloudsec/terraform-provider-hss/internal/simulator"
 )
 
-const mayHaveStarted = "HSS may have started an export task"
-
 // Which failed export requests may have left a task in HSS.
 func TestExportStartError(t *testing.T) {
 	req := exportRequest{timeout: 2 * time.Second, timeoutName: "timeouts.create"}
@@ -267,7 +265,7 @@ func TestAccImageBaselineExportResumeForgottenTask(t *testing.T) {
 
 // The action names an expired timeout too.
 func TestImageBaselineExportActionTimeoutIsNamed(t *testing.T) {
-	h := newActionHarness(t)
+	h := newProtocolHarness(t)
 	h.e.sim.SetExportOutcome(1000, "success")
 	typ := tftypes.Object{AttributeTypes: map[string]tftypes.Type{"invoke": tftypes.String}}
 	_, diags := h.invoke(h.config(map[string]tftypes.Value{

@@ -47,10 +47,7 @@ func TestAccFaultInjection(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			e := newTestEnv(t)
-			for _, f := range tt.faults {
-				f.Endpoint = simulator.BaselineStatistic
-				e.sim.Inject(f)
-			}
+			e.sim.InjectAt(simulator.BaselineStatistic, tt.faults...)
 			step := resource.TestStep{Config: e.providerConfig(authAKSK, "max_retries = 2") + ds}
 			if tt.wantErr != nil {
 				step.ExpectError = errorLike(tt.wantErr...)
@@ -75,8 +72,7 @@ func TestAccFaultInjectionExportNotDuplicated(t *testing.T) {
 		{Reset: true, AfterAction: true},
 	} {
 		e := newTestEnv(t)
-		f.Endpoint = simulator.BaselineExport
-		e.sim.Inject(f)
+		e.sim.InjectAt(simulator.BaselineExport, f)
 		resource.UnitTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: protoV6ProviderFactories,
 			Steps: []resource.TestStep{{
@@ -93,7 +89,7 @@ func TestAccFaultInjectionExportNotDuplicated(t *testing.T) {
 // Ctrl-C during an export: Terraform cancels the context; the wait stops
 // with an error naming the task, nothing panics, and nothing is re-sent.
 func TestExportCancelledWhileWaiting(t *testing.T) {
-	h := newActionHarness(t)
+	h := newProtocolHarness(t)
 	h.e.sim.SetExportOutcome(1000, "success")
 	ctx, cancel := context.WithCancel(t.Context())
 	go func() {

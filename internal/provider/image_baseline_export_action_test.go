@@ -2,7 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,130 +17,10 @@ import (
 	"github.com/cloudsec/terraform-provider-hss/internal/simulator"
 )
 
-// actionHarness drives the action through the provider server, the way
-// Terraform 1.14 does, so these tests run with any Terraform.
-type actionHarness struct {
-	t      testing.TB
-	e      *testEnv
-	server tfprotov6.ProviderServerWithActions //nolint:staticcheck // the only interface with InvokeAction until terraform-plugin-go folds it into ProviderServer
-	schema *tfprotov6.GetProviderSchemaResponse
-}
-
-func newActionHarness(t testing.TB) *actionHarness {
-	t.Helper()
-	base, err := protoV6ProviderFactories["hss"]()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return newHarnessFor(t, base)
-}
-
-// newHarnessFor configures base against a new simulator.
-func newHarnessFor(t testing.TB, base tfprotov6.ProviderServer) *actionHarness {
-	t.Helper()
-	return newHarnessWith(t, base, newTestEnv(t))
-}
-
-// newHarnessWith configures base against e's simulator.
-func newHarnessWith(t testing.TB, base tfprotov6.ProviderServer, e *testEnv) *actionHarness {
-	t.Helper()
-	server, ok := base.(tfprotov6.ProviderServerWithActions) //nolint:staticcheck // see actionHarness
-	if !ok {
-		t.Fatalf("%T serves no actions", base)
-	}
-	schema, err := server.GetProviderSchema(t.Context(), &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &actionHarness{t: t, e: e, server: server, schema: schema}
-	resp, err := server.ConfigureProvider(t.Context(), &tfprotov6.ConfigureProviderRequest{TerraformVersion: "1.14.0", Config: h.providerConfig()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.noErrors("configure", resp.Diagnostics)
-	return h
-}
-
-// providerConfig is the provider configuration that reaches the harness's
-// simulator.
-func (h *actionHarness) providerConfig() *tfprotov6.DynamicValue {
-	return h.value(h.schema.Provider.Block, map[string]tftypes.Value{
-		"region":     str("cn-north-4"),
-		"project_id": str(h.e.sim.ProjectID()),
-		"endpoint":   str(h.e.srv.URL),
-		"token":      str(simulator.DefaultToken),
-	})
-}
-
-// value builds a configuration for block: the given attributes, null for
-// the rest.
-func (h *actionHarness) value(block *tfprotov6.SchemaBlock, set map[string]tftypes.Value) *tfprotov6.DynamicValue {
-	h.t.Helper()
-	typ, ok := block.ValueType().(tftypes.Object)
-	if !ok {
-		h.t.Fatalf("block type %T", block.ValueType())
-	}
-	vals := map[string]tftypes.Value{}
-	for name, at := range typ.AttributeTypes {
-		vals[name] = tftypes.NewValue(at, nil)
-	}
-	for name, v := range set {
-		if _, ok := vals[name]; !ok {
-			h.t.Fatalf("no attribute %s", name)
-		}
-		vals[name] = v
-	}
-	dv, err := tfprotov6.NewDynamicValue(typ, tftypes.NewValue(typ, vals))
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return &dv
-}
-
-func (h *actionHarness) config(set map[string]tftypes.Value) *tfprotov6.DynamicValue {
-	return h.value(h.schema.ActionSchemas["hss_image_baseline_export"].Schema.Block, set)
-}
-
-func (h *actionHarness) noErrors(what string, diags []*tfprotov6.Diagnostic) {
-	h.t.Helper()
-	for _, d := range diags {
-		if d.Severity == tfprotov6.DiagnosticSeverityError {
-			h.t.Fatalf("%s: %s: %s", what, d.Summary, d.Detail)
-		}
-	}
-}
-
-// invoke returns the progress messages and the completion diagnostics.
-func (h *actionHarness) invoke(cfg *tfprotov6.DynamicValue) ([]string, []*tfprotov6.Diagnostic) {
-	h.t.Helper()
-	stream, err := h.server.InvokeAction(h.t.Context(), &tfprotov6.InvokeActionRequest{ActionType: "hss_image_baseline_export", Config: cfg})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	var progress []string
-	var completed []*tfprotov6.Diagnostic
-	done := 0
-	for ev := range stream.Events {
-		switch e := ev.Type.(type) {
-		case tfprotov6.ProgressInvokeActionEventType:
-			progress = append(progress, e.Message)
-		case tfprotov6.CompletedInvokeActionEventType:
-			completed = e.Diagnostics
-			done++
-		}
-	}
-	if done != 1 {
-		h.t.Fatalf("%d completed events, want 1", done)
-	}
-	return progress, completed
-}
-
-func str(s string) tftypes.Value   { return tftypes.NewValue(tftypes.String, s) }
-func num(n int64) tftypes.Value    { return tftypes.NewValue(tftypes.Number, big.NewFloat(float64(n))) }
 func boolean(b bool) tftypes.Value { return tftypes.NewValue(tftypes.Bool, b) }
 
 func TestImageBaselineExportActionThroughProviderServer(t *testing.T) {
-	h := newActionHarness(t)
+	h := newProtocolHarness(t)
 	h.e.sim.SetExportOutcome(2, "success")
 	out := filepath.Join(t.TempDir(), "export.zip")
 	cfg := h.config(map[string]tftypes.Value{
@@ -191,7 +70,7 @@ func TestImageBaselineExportActionThroughProviderServer(t *testing.T) {
 }
 
 func TestImageBaselineExportActionFailureIsADiagnostic(t *testing.T) {
-	h := newActionHarness(t)
+	h := newProtocolHarness(t)
 	h.e.sim.SetExportOutcome(0, "failure")
 	_, diags := h.invoke(h.config(map[string]tftypes.Value{"export_size": num(1)}))
 	if len(diags) != 1 || diags[0].Severity != tfprotov6.DiagnosticSeverityError || !strings.Contains(diags[0].Detail, "export task export000001 (image-baseline-export-000001) failed in HSS") {
@@ -206,7 +85,7 @@ func TestImageBaselineExportActionFailureIsADiagnostic(t *testing.T) {
 }
 
 func TestImageBaselineExportActionNoWait(t *testing.T) {
-	h := newActionHarness(t)
+	h := newProtocolHarness(t)
 	progress, diags := h.invoke(h.config(map[string]tftypes.Value{"export_size": num(1), "wait_for_completion": boolean(false)}))
 	h.noErrors("invoke", diags)
 	if len(progress) != 2 || !strings.Contains(progress[1], "was not waited for") || h.e.sim.Count(simulator.ExportTask) != 0 {
@@ -215,7 +94,7 @@ func TestImageBaselineExportActionNoWait(t *testing.T) {
 }
 
 func TestImageBaselineExportActionValidation(t *testing.T) {
-	h := newActionHarness(t)
+	h := newProtocolHarness(t)
 	for _, tc := range []struct {
 		set  map[string]tftypes.Value
 		want string

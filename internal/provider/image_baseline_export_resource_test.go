@@ -19,31 +19,6 @@ import (
 	"github.com/cloudsec/terraform-provider-hss/internal/simulator"
 )
 
-const exportAddr = "hss_image_baseline_export.shop"
-
-func exportConfig(extra string) string {
-	return `
-resource "hss_image_baseline_export" "shop" {
-  export_size = 1000
-  operate_all = true
-  namespace   = "shop"
-` + extra + `
-}
-`
-}
-
-func expectExports(e *testEnv, n int) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		if got := e.sim.ExportsCreated(); got != n {
-			return fmt.Errorf("%d export tasks created in HSS, want %d", got, n)
-		}
-		if got := e.sim.Count(simulator.BaselineExport); got != n {
-			return fmt.Errorf("%d export requests, want %d", got, n)
-		}
-		return nil
-	}
-}
-
 func TestAccImageBaselineExportLifecycle(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)

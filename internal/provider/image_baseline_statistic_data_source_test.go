@@ -53,11 +53,6 @@ data "hss_image_baseline_statistic" "nothing" {
 }
 `
 
-func baselineChecks(addr string, weak, policy, check int64) []statecheck.StateCheck {
-	a := "data.hss_image_baseline_statistic." + addr
-	return []statecheck.StateCheck{expectInt(a, "image_weak_pwd", weak), expectInt(a, "pwd_policy", policy), expectInt(a, "security_check", check)}
-}
-
 func TestAccImageBaselineStatisticFilters(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
@@ -267,10 +262,7 @@ func TestAccImageBaselineStatisticRetries(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			e := newTestEnv(t)
-			for _, f := range tt.faults {
-				f.Endpoint = simulator.BaselineStatistic
-				e.sim.Inject(f)
-			}
+			e.sim.InjectAt(simulator.BaselineStatistic, tt.faults...)
 			resource.UnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: protoV6ProviderFactories,
 				Steps: []resource.TestStep{{

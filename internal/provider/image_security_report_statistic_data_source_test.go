@@ -1,8 +1,6 @@
 package provider
 
 import (
-	"encoding/json"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -12,104 +10,11 @@ import (
 	"github.com/cloudsec/terraform-provider-hss/internal/simulator"
 )
 
-// allFilterArguments sets every filter argument; allFilterBody is the JSON
-// body HSS must receive for it: names, types and values. The SWR instance
-// and pipeline filters select no private image, so the count checks use
-// countFilterArguments, which leaves them out.
-const allFilterArguments = `
-  image_id_list              = ["img-web-20", "img-web-19"]
-  operate_all                = false
-  image_type                 = "private_image"
-  vul_type                   = "linux_vul"
-  scan_status                = "success"
-  namespace                  = "shop"
-  image_name                 = "web"
-  image_version              = "2.0"
-  image_id                   = "img-web-20"
-  latest_version             = true
-  image_size                 = 200000000
-  start_latest_update_time   = 1767225600000
-  end_latest_update_time     = 1769904000000
-  start_latest_scan_time     = 1767225600000
-  end_latest_scan_time       = 1769904000000
-  has_malicious_file         = true
-  has_vul                    = true
-  has_unsafe_setting         = true
-  risky                      = true
-  severity_level             = "High"
-  instance_name              = "swr-prod"
-  instance_id                = "swr-inst-01"
-  cicd_name                  = "ci-shop"
-  build_command_risk_level   = "critical"
-  build_command_risk_name    = "Pipes a download into a shell"
-  build_command_rule_id_list = ["rule-curl-pipe-sh"]
-  has_container              = true
-  vul_id_list                = ["CVE-2024-3094", "CVE-2024-6387", "CVE-2023-44487"]
-`
-
 var countFilterArguments = strings.NewReplacer(
 	`  instance_name              = "swr-prod"`+"\n", "",
 	`  instance_id                = "swr-inst-01"`+"\n", "",
 	`  cicd_name                  = "ci-shop"`+"\n", "",
 ).Replace(allFilterArguments)
-
-const allFilterBody = `{
-  "image_id_list": ["img-web-20", "img-web-19"],
-  "operate_all": false,
-  "image_type": "private_image",
-  "vul_type": "linux_vul",
-  "scan_status": "success",
-  "namespace": "shop",
-  "image_name": "web",
-  "image_version": "2.0",
-  "image_id": "img-web-20",
-  "latest_version": true,
-  "image_size": 200000000,
-  "start_latest_update_time": 1767225600000,
-  "end_latest_update_time": 1769904000000,
-  "start_latest_scan_time": 1767225600000,
-  "end_latest_scan_time": 1769904000000,
-  "has_malicious_file": true,
-  "has_vul": true,
-  "has_unsafe_setting": true,
-  "risky": true,
-  "severity_level": "High",
-  "instance_name": "swr-prod",
-  "instance_id": "swr-inst-01",
-  "cicd_name": "ci-shop",
-  "build_command_risk_level": "critical",
-  "build_command_risk_name": "Pipes a download into a shell",
-  "build_command_rule_id_list": ["rule-curl-pipe-sh"],
-  "has_container": true,
-  "vul_id_list": ["CVE-2024-3094", "CVE-2024-6387", "CVE-2023-44487"]
-}`
-
-// assertBody finds the one request whose body has marker and compares it,
-// as JSON values with their types, to want.
-func assertBody(t *testing.T, reqs []simulator.Request, e simulator.Endpoint, marker, want string) {
-	t.Helper()
-	var wantV any
-	if err := json.Unmarshal([]byte(want), &wantV); err != nil {
-		t.Fatal(err)
-	}
-	found := 0
-	for _, r := range reqs {
-		if r.Endpoint != e || !strings.Contains(string(r.Body), marker) {
-			continue
-		}
-		found++
-		var got any
-		if err := json.Unmarshal(r.Body, &got); err != nil {
-			t.Fatalf("body %s: %v", r.Body, err)
-		}
-		if !reflect.DeepEqual(got, wantV) {
-			t.Fatalf("request body\n got %s\nwant %s", r.Body, want)
-		}
-	}
-	if found == 0 {
-		t.Fatalf("no %s request with %q in its body", e, marker)
-	}
-}
 
 func TestAccImageSecurityReportStatisticEveryArgument(t *testing.T) {
 	t.Parallel()

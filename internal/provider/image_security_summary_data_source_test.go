@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -206,22 +205,6 @@ func TestRunJobsCancelledBeforeStartIsAnError(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
 	}
-}
-
-func summaryOf(imageType, namespace, name, version, extra string) string {
-	ns := ""
-	if namespace != "" {
-		ns = fmt.Sprintf("namespace = %q", namespace)
-	}
-	return fmt.Sprintf(`
-data "hss_image_security_summary" "x" {
-  image_type    = %q
-  %s
-  image_name    = %q
-  image_version = %q
-  %s
-}
-`, imageType, ns, name, version, extra)
 }
 
 // Every way the image behind a summary can be unknown or unscanned fails

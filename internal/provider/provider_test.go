@@ -2,11 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"net"
-	"net/http/httptest"
-	"os"
-	"os/exec"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -18,123 +13,6 @@ import (
 
 	"github.com/cloudsec/terraform-provider-hss/internal/simulator"
 )
-
-// TestMain pins the acceptance tests to the Terraform CLI on PATH. Nothing
-// is ever downloaded: without a terraform binary the tests stop here.
-func TestMain(m *testing.M) {
-	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
-		p, err := exec.LookPath("terraform")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "FATAL: the terraform CLI was not found on PATH. The acceptance tests run the real Terraform CLI "+
-				"(1.11.4 or later) against the local HSS simulator; install it, or point TF_ACC_TERRAFORM_PATH at it. Tests never download Terraform.")
-			os.Exit(1)
-		}
-		_ = os.Setenv("TF_ACC_TERRAFORM_PATH", p)
-	}
-	_ = os.Unsetenv("TF_ACC_TERRAFORM_VERSION") // would download
-	_ = os.Setenv("CHECKPOINT_DISABLE", "1")
-	// The tests configure the provider explicitly; a developer's real
-	// credentials in the environment must not leak into them.
-	for _, kv := range os.Environ() {
-		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "HW_") {
-			_ = os.Unsetenv(name)
-		}
-	}
-	// Nor may their KooCLI profile (~/.hcloud/config.json) or a metadata
-	// service: a home without one, and a metadata address that refuses.
-	home, err := os.MkdirTemp("", "hss-test-home")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	_ = os.Setenv("HOME", home)
-	_ = os.Setenv(envTestMetadataEndpoint, closedEndpoint())
-	code := m.Run()
-	_ = os.RemoveAll(home)
-	os.Exit(code)
-}
-
-var protoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"hss": func() (tfprotov6.ProviderServer, error) { return NewProtocol6Server("test")(), nil },
-}
-
-// testEnv is a simulator on loopback and the provider configuration that
-// reaches it.
-type testEnv struct {
-	sim *simulator.Simulator
-	srv *httptest.Server
-}
-
-// closedEndpoint is a loopback URL nothing listens on: connections are
-// refused at once.
-func closedEndpoint() string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	return "http://" + addr
-}
-
-func newTestEnv(t testing.TB) *testEnv {
-	t.Helper()
-	sim := simulator.New(simulator.Options{})
-	srv := simulator.NewServer(sim)
-	t.Cleanup(srv.Close)
-	return &testEnv{sim: sim, srv: srv}
-}
-
-// auth modes for providerConfig.
-const (
-	authAKSK  = "aksk"
-	authTemp  = "temporary"
-	authToken = "token"
-)
-
-func (e *testEnv) providerConfig(auth string, extra ...string) string {
-	creds := map[string]string{
-		authAKSK:  fmt.Sprintf("access_key = %q\n  secret_key = %q", simulator.DefaultAccessKey, simulator.DefaultSecretKey),
-		authTemp:  fmt.Sprintf("access_key = %q\n  secret_key = %q\n  security_token = %q", simulator.DefaultTempAccessKey, simulator.DefaultTempSecretKey, simulator.DefaultSecurityToken),
-		authToken: fmt.Sprintf("token = %q", simulator.DefaultToken),
-	}[auth]
-	return fmt.Sprintf(`
-provider "hss" {
-  region     = "cn-north-4"
-  project_id = %q
-  endpoint   = %q
-  %s
-  %s
-}
-`, e.sim.ProjectID(), e.srv.URL, creds, strings.Join(extra, "\n  "))
-}
-
-func (e *testEnv) config(body string) string {
-	return e.providerConfig(authAKSK) + body
-}
-
-// expectNoRequests: invalid input must fail at plan time, before any call
-// reaches HSS.
-func (e *testEnv) expectNoRequests(t testing.TB) {
-	t.Helper()
-	if n := len(e.sim.Requests()); n != 0 {
-		t.Fatalf("%d requests reached HSS; invalid input must fail before any call", n)
-	}
-}
-
-// errorLike matches Terraform's rendering of a diagnostic, which wraps long
-// lines: the fragments in order, any white space matching any white space.
-func errorLike(fragments ...string) *regexp.Regexp {
-	quoted := make([]string, len(fragments))
-	for i, f := range fragments {
-		quoted[i] = strings.Join(strings.Fields(regexp.QuoteMeta(f)), `\s+`)
-	}
-	return regexp.MustCompile("(?s)" + strings.Join(quoted, ".*"))
-}
-
-func expectInt(address, attr string, n int64) statecheck.StateCheck {
-	return statecheck.ExpectKnownValue(address, tfjsonpath.New(attr), knownvalue.Int64Exact(n))
-}
 
 func TestProviderSchemaIsValid(t *testing.T) {
 	resp, err := protoV6ProviderFactories["hss"]()
@@ -270,23 +148,6 @@ func TestAccProviderEnvironmentInvalid(t *testing.T) {
 			ExpectError: errorLike("HW_INSECURE must be true or false", "HW_MAX_RETRIES must be a whole number from 0 to 20"),
 		}},
 	})
-}
-
-// unknownTokenConfig is body under a provider whose token comes from a
-// resource that does not exist yet, so it is unknown during plan.
-func (e *testEnv) unknownTokenConfig(body string) string {
-	return fmt.Sprintf(`
-resource "terraform_data" "token" {
-  input = %q
-}
-
-provider "hss" {
-  region     = "cn-north-4"
-  project_id = %q
-  endpoint   = %q
-  token      = terraform_data.token.output
-}
-`, simulator.DefaultToken, e.sim.ProjectID(), e.srv.URL) + body
 }
 
 // A provider argument derived from a resource that does not exist yet is

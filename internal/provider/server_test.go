@@ -84,7 +84,7 @@ func TestRequestContextOfBackground(t *testing.T) {
 // and returns how many payloads are still reachable after a GC.
 func readsKept(t *testing.T, server tfprotov6.ProviderServer, n int) int {
 	t.Helper()
-	h := newHarnessFor(t, server)
+	h := newProtocolHarnessFor(t, server)
 	block := h.schema.DataSourceSchemas["hss_image_baseline_statistic"].Block
 	cfg := h.value(block, map[string]tftypes.Value{"image_type": str("private_image"), "image_name": str("web")})
 

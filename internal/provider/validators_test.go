@@ -237,7 +237,7 @@ func TestAccImageBaselineExportImportIsRefused(t *testing.T) {
 }
 
 func TestImageBaselineExportActionValidationAtPlan(t *testing.T) {
-	h := newActionHarness(t)
+	h := newProtocolHarness(t)
 	timeouts := func(invoke string) tftypes.Value {
 		typ := tftypes.Object{AttributeTypes: map[string]tftypes.Type{"invoke": tftypes.String}}
 		return tftypes.NewValue(typ, map[string]tftypes.Value{"invoke": str(invoke)})

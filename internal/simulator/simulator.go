@@ -285,6 +285,14 @@ func (s *Simulator) Inject(f Fault) {
 	s.faults = append(s.faults, &f)
 }
 
+// InjectAt injects faults for endpoint e, served in the order given.
+func (s *Simulator) InjectAt(e Endpoint, faults ...Fault) {
+	for _, f := range faults {
+		f.Endpoint = e
+		s.Inject(f)
+	}
+}
+
 // Requests returns a copy of what was received so far.
 func (s *Simulator) Requests() []Request {
 	s.mu.Lock()
