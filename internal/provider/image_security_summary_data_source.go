@@ -111,7 +111,7 @@ func (d *imageSecuritySummaryDataSource) Schema(_ context.Context, _ datasource.
 		Optional: true,
 		Description: "Longest time since HSS last scanned the image successfully, as a Go duration (`\"168h\"`, `\"36h30m\"`): " +
 			"an older scan fails the read. Unset means any age.",
-		Validators: []validator.String{durationValidator{}, stringvalidator.ConflictsWith(path.MatchRoot("allow_unscanned"))},
+		Validators: []validator.String{positiveDuration{}, stringvalidator.ConflictsWith(path.MatchRoot("allow_unscanned"))},
 	}
 	attrs["allow_unscanned"] = schema.BoolAttribute{
 		Optional: true,
@@ -329,23 +329,3 @@ type jobError struct {
 
 func (e *jobError) Error() string { return e.name + ": " + e.err.Error() }
 func (e *jobError) Unwrap() error { return e.err }
-
-// durationValidator accepts a positive Go duration.
-type durationValidator struct{}
-
-func (durationValidator) Description(context.Context) string {
-	return "a positive duration such as \"168h\" or \"36h30m\""
-}
-
-func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	d, err := time.ParseDuration(req.ConfigValue.ValueString())
-	if err != nil || d <= 0 {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
-			fmt.Sprintf("%s must be a positive duration with a unit, such as \"168h\" or \"36h30m\" (units ns, us, ms, s, m, h), got %q.", req.Path, req.ConfigValue.ValueString()))
-	}
-}

@@ -294,7 +294,7 @@ func TestAccImageSecuritySummaryLookupValidation(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:      e.config(summaryOf("private_image", "shop", "web", "2.0", `max_scan_age = "7d"`)),
-				ExpectError: errorLike("Invalid duration", `max_scan_age must be a positive duration with a unit, such as "168h"`, `got "7d"`),
+				ExpectError: errorLike("Invalid duration", `max_scan_age must be a positive duration with a unit, such as "30s", "20m" or "168h"`, `got "7d"`),
 			},
 			{
 				Config:      e.config(summaryOf("private_image", "shop", "web", "2.0", `max_scan_age = "-1h"`)),

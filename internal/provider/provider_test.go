@@ -205,7 +205,7 @@ func TestAccProviderTimeoutsInvalid(t *testing.T) {
 			ProtoV6ProviderFactories: protoV6ProviderFactories,
 			Steps: []resource.TestStep{{
 				Config:      e.providerConfig(authAKSK, arg) + ds,
-				ExpectError: errorLike("Invalid duration", "must be a positive duration such as 30s, 2m or 1m30s"),
+				ExpectError: errorLike("Invalid duration", "must be a positive duration with a unit"),
 			}},
 		})
 	}
@@ -214,7 +214,7 @@ func TestAccProviderTimeoutsInvalid(t *testing.T) {
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config:      e.config(ds),
-			ExpectError: errorLike("HW_READ_TIMEOUT must be a positive duration such as 30s, 2m or 1m30s, got \"0\""),
+			ExpectError: errorLike("HW_READ_TIMEOUT must be a positive duration with a unit", `got "0"`),
 		}},
 	})
 	e.expectNoRequests(t)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -14,7 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/cloudsec/terraform-provider-hss/internal/client"
@@ -211,22 +209,4 @@ func validateEnvironment(m providerModel, diags *diag.Diagnostics) {
 	check(m.Cloud, "cloud", envCloud, checkCloud)
 	check(m.ProjectID, "project_id", envProjectID, checkText(256))
 	check(m.EnterpriseProjectID, "enterprise_project_id", envEnterpriseProjectID, checkText(256))
-}
-
-// positiveDuration: a timeout must be a Go duration above zero ("30m",
-// "1h"). "0s" or "-5m" would expire before the first request.
-func validatePositiveTimeout(ctx context.Context, config tfsdk.Config, name string, diags *diag.Diagnostics) {
-	p := path.Root("timeouts").AtName(name)
-	var v types.String
-	if d := config.GetAttribute(ctx, p, &v); d.HasError() || v.IsNull() || v.IsUnknown() {
-		return // no timeouts block, or not known yet
-	}
-	d, err := time.ParseDuration(v.ValueString())
-	if err != nil {
-		return // the timeouts package reports unparsable durations
-	}
-	if d <= 0 {
-		diags.AddAttributeError(p, "Invalid timeout",
-			fmt.Sprintf("timeouts.%s must be a positive duration such as \"30m\", got %q.", name, v.ValueString()))
-	}
 }

@@ -179,7 +179,7 @@ variable "id" {
   timeouts {
     create = "-5m"
   }
-}`, []string{"Invalid timeout", `timeouts.create must be a positive duration such as "30m", got "-5m"`}},
+}`, []string{"Invalid timeout", `timeouts.create must be a positive duration with a unit`, `got "-5m"`}},
 		{`resource "hss_image_baseline_export" "x" {
   export_size = 1
   timeouts {
@@ -246,7 +246,7 @@ func TestImageBaselineExportActionValidationAtPlan(t *testing.T) {
 		set  map[string]tftypes.Value
 		want string
 	}{
-		{map[string]tftypes.Value{"export_size": num(1), "timeouts": timeouts("-1m")}, `timeouts.invoke must be a positive duration such as "30m", got "-1m"`},
+		{map[string]tftypes.Value{"export_size": num(1), "timeouts": timeouts("-1m")}, `timeouts.invoke must be a positive duration with a unit, such as "30s", "20m" or "168h" (units ns, us, ms, s, m, h), got "-1m"`},
 		{map[string]tftypes.Value{"export_size": num(1), "region": str("x@127.0.0.1:1/")}, "is not a Huawei Cloud region id"},
 		{map[string]tftypes.Value{"export_size": num(1), "image_name": str("web\n")}, "trimspace()"},
 		{map[string]tftypes.Value{"export_size": num(1), "image_id_list": tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, []tftypes.Value{tftypes.NewValue(tftypes.String, nil)})}, "image_id_list[0] is null"},
