@@ -12,11 +12,15 @@ import (
 // whose rate follows the API gateway's flow control the way CUBIC follows a
 // congested link (the idea behind the AWS SDKs' adaptive retry mode):
 //
-//   - It starts at limiterMaxRate, far above what a plan sends, so that an
-//     unthrottled process never waits, with a burst of limiterBurstMax.
+//   - It starts slowly and doubles fast, as TCP does: limiterStartRate at
+//     the process's first request, doubling every limiterDoubling up to
+//     limiterMaxRate, far above what a plan sends. An unthrottled process
+//     waits a few tenths of a second in all; one that meets a quota its
+//     predecessor used up learns of it from a few 429s, not from a burst
+//     of as many requests as Terraform has in flight.
 //   - A 429 estimates the quota as the rate of answers that got through in
-//     the last two seconds (the last one, early in the process), or the
-//     current rate if lower, and cuts the rate to limiterDecrease times
+//     the last two seconds (in a younger process, since it started, over
+//     at least half a second), or the current rate if lower, and cuts the rate to limiterDecrease times
 //     that. Answers that arrive after the cut to requests sent before it
 //     got through too: they raise the estimate. 429s to requests sent
 //     before the cut do not cut again: they were on their way before it
@@ -31,7 +35,7 @@ type limiter struct {
 	now func() time.Time
 
 	mu       sync.Mutex
-	started  time.Time
+	started  time.Time // the first request
 	tokens   float64
 	refilled time.Time // when tokens were last brought up to date
 	cut      bool      // a 429 has been seen
@@ -43,14 +47,17 @@ type limiter struct {
 }
 
 const (
-	limiterMaxRate  = 2000.0 // requests per second
-	limiterBurstMax = 2.0
-	limiterMinRate  = 1.0 // requests per second
-	limiterDecrease = 0.8
-	limiterPlateau  = 6 * time.Second
+	limiterStartRate = 50.0 // requests per second at the first request
+	limiterDoubling  = 50 * time.Millisecond
+	limiterMaxRate   = 2000.0 // requests per second
+	limiterBurstMax  = 2.0
+	limiterMinRate   = 1.0 // requests per second
+	limiterDecrease  = 0.8
+	limiterPlateau   = 6 * time.Second
 	// Fewer answers than limiterMinSample in the window measure nothing;
 	// the estimate is then limiterGuess requests per second.
 	limiterMinSample = 2
+	limiterMinWindow = 500 * time.Millisecond
 	limiterGuess     = 10.0
 )
 
@@ -59,13 +66,16 @@ const (
 var limiterCubic = (1 - limiterDecrease) / math.Pow(limiterPlateau.Seconds(), 3)
 
 func newLimiter(now func() time.Time) *limiter {
-	return &limiter{now: now, tokens: limiterBurstMax, refilled: now(), started: now()}
+	return &limiter{now: now, tokens: limiterBurstMax, refilled: now()}
 }
 
 // rate is the rate at now; l.mu is held.
 func (l *limiter) rate(now time.Time) float64 {
 	if !l.cut {
-		return limiterMaxRate
+		if l.started.IsZero() {
+			return limiterStartRate
+		}
+		return min(limiterMaxRate, limiterStartRate*math.Exp2(float64(now.Sub(l.started))/float64(limiterDoubling)))
 	}
 	t := now.Sub(l.cutAt).Seconds() - limiterPlateau.Seconds()
 	return min(limiterMaxRate, max(limiterMinRate, l.estimate*(1+limiterCubic*t*t*t)))
@@ -98,6 +108,9 @@ func (l *limiter) take() (time.Time, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
+	if l.started.IsZero() {
+		l.started = now
+	}
 	rate := l.rate(now)
 	l.tokens = min(min(max(rate/10, 1), limiterBurstMax), l.tokens+now.Sub(l.refilled).Seconds()*rate)
 	l.refilled = now
@@ -129,11 +142,12 @@ func (l *limiter) throttled(sentAt time.Time) {
 		return
 	}
 	now := l.now()
-	// What got through over the last two seconds, or the last one early on.
-	l.window = 2 * time.Second
-	if now.Sub(l.started) < l.window {
-		l.window = time.Second
-	}
+	// What got through over the last two seconds, or, in a process younger
+	// than that, since it started: a new process that meets a quota its
+	// predecessor used up must not measure its first half second as if it
+	// were two (at least limiterMinWindow, so that a first burst is no
+	// rate).
+	l.window = min(2*time.Second, max(now.Sub(l.started), limiterMinWindow))
 	l.before = l.rate(now)
 	got := l.answered.count(now, l.window)
 	l.estimate = float64(got) / l.window.Seconds()

@@ -16,16 +16,38 @@ func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
 
 func near(got, want float64) bool { return math.Abs(got-want) < 1e-6 }
 
-func TestLimiterStartsUnthrottled(t *testing.T) {
+// Slow start: limiterStartRate at the first request, doubling every
+// limiterDoubling, up to limiterMaxRate.
+func TestLimiterSlowStart(t *testing.T) {
 	clock := &fakeClock{t: time.Unix(1000, 0)}
 	l := newLimiter(clock.now)
+	clock.advance(time.Hour) // the process's age before its first request does not count
 	for i := 0; i < int(limiterBurstMax); i++ {
 		if _, err := l.wait(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if got := l.currentRate(); got != limiterMaxRate {
-		t.Fatalf("rate %v, want %v", got, limiterMaxRate)
+	for _, step := range []struct {
+		advance time.Duration
+		want    float64
+	}{
+		{0, limiterStartRate},
+		{limiterDoubling, 2 * limiterStartRate},
+		{2 * limiterDoubling, 8 * limiterStartRate},
+		{time.Second, limiterMaxRate},
+	} {
+		clock.advance(step.advance)
+		if got := l.currentRate(); !near(got, step.want) {
+			t.Errorf("rate %v, want %v", got, step.want)
+		}
+	}
+}
+
+// start marks l's first request at the clock's time.
+func start(t *testing.T, l *limiter) {
+	t.Helper()
+	if _, err := l.wait(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -35,12 +57,12 @@ func TestLimiterStartsUnthrottled(t *testing.T) {
 func TestLimiterCutsToWhatGotThroughAndClimbsBack(t *testing.T) {
 	clock := &fakeClock{t: time.Unix(1000, 0)}
 	l := newLimiter(clock.now)
+	start(t, l)
 	sent := clock.now()
 	for i := 0; i < 10; i++ {
-		clock.advance(10 * time.Millisecond)
+		clock.advance(100 * time.Millisecond)
 		l.succeeded(clock.now())
 	}
-	clock.advance(10 * time.Millisecond)
 	l.throttled(sent)
 	if got := l.currentRate(); !near(got, 8) {
 		t.Fatalf("rate after the cut %v, want 0.8 × 10 answers in the last second = 8", got)
@@ -70,6 +92,34 @@ func TestLimiterCutsToWhatGotThroughAndClimbsBack(t *testing.T) {
 	l.throttled(clock.now())
 	if got := l.currentRate(); !near(got, 0.8*11) {
 		t.Fatalf("rate %v after a second cut, want 0.8 × 11", got)
+	}
+}
+
+// A process younger than the window measures over its own age, at least
+// limiterMinWindow: a new provider process that finds the quota half used
+// by its predecessor must not read 3 answers in 0.3 s as 3 per second, nor
+// a first burst of 4 in 10 ms as 400 per second.
+func TestLimiterYoungProcessMeasuresOverItsAge(t *testing.T) {
+	for _, tc := range []struct {
+		answers int
+		every   time.Duration
+		want    float64
+	}{
+		{3, 100 * time.Millisecond, 0.8 * 3 / 0.5},  // 0.3 s old: over limiterMinWindow
+		{8, 100 * time.Millisecond, 0.8 * 8 / 0.8},  // 0.8 s old: over its age
+		{4, 2500 * time.Microsecond, 0.8 * 4 / 0.5}, // a burst: over limiterMinWindow
+	} {
+		clock := &fakeClock{t: time.Unix(1000, 0)}
+		l := newLimiter(clock.now)
+		start(t, l)
+		for i := 0; i < tc.answers; i++ {
+			clock.advance(tc.every)
+			l.succeeded(clock.now())
+		}
+		l.throttled(clock.now())
+		if got := l.currentRate(); !near(got, tc.want) {
+			t.Errorf("%d answers %v apart: rate after the cut %v, want %v", tc.answers, tc.every, got, tc.want)
+		}
 	}
 }
 
