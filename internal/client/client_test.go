@@ -423,6 +423,9 @@ func TestErrorBodiesAreOneLine(t *testing.T) {
 		{simulator.Fault{Status: 400, Body: `{"error_code":"HSS.1","error_description":"described"}`}, "error_code HSS.1: described"},
 		{simulator.Fault{Status: 400, Body: `{"error_code":"X","error_msg":"m","request_id":"rid-from-body"}`}, "(request id "},
 		{simulator.Fault{Status: 400, Body: strings.Repeat("plain text ", 100)}, "unexpected body: plain text"},
+		{simulator.Fault{Status: 401, Body: `{"error": {"code": 401, "title": "Unauthorized", "message": "The request you have made requires authentication."}}`},
+			"HTTP 401 Unauthorized, error_code 401: The request you have made requires authentication."},
+		{simulator.Fault{Status: 404, Body: `{"error": {"code": "IAM.0011", "message": "Request parameter error."}}`}, "error_code IAM.0011: Request parameter error."},
 	}
 	for _, tt := range tests {
 		sim, srv := startSim(t)

@@ -113,10 +113,26 @@ func newAPIError(resp *http.Response, body []byte, method, path string) *APIErro
 		Msg         string `json:"error_msg"`
 		Description string `json:"error_description"`
 		RequestID   string `json:"request_id"`
+		// IAM's keystone APIs (v3 projects, auth tokens) answer
+		// {"error": {"code": 401, "title": "Unauthorized", "message": "..."}},
+		// the code a number or a string.
+		Keystone *struct {
+			Code    json.RawMessage `json:"code"`
+			Title   string          `json:"title"`
+			Message string          `json:"message"`
+		} `json:"error"`
 	}
 	if json.Unmarshal(body, &fields) == nil {
 		e.Code = fields.Code
 		e.Message = firstNonEmpty(fields.Msg, fields.Description)
+		if k := fields.Keystone; k != nil && e.Code == "" && e.Message == "" {
+			var code string
+			if json.Unmarshal(k.Code, &code) != nil {
+				code = string(k.Code) // a number, or nothing
+			}
+			e.Code = firstNonEmpty(code, k.Title)
+			e.Message = firstNonEmpty(k.Message, k.Title)
+		}
 		if e.RequestID == "" {
 			e.RequestID = fields.RequestID
 		}
