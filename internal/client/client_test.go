@@ -207,8 +207,7 @@ func TestRetries(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sim, srv := startSim(t)
-			tt.fault.Endpoint = simulator.BaselineStatistic
-			sim.Inject(tt.fault)
+			sim.InjectAt(simulator.BaselineStatistic, tt.fault)
 			c := newClient(t, srv.URL, aksk)
 			if _, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"}); err != nil {
 				t.Fatal(err)
@@ -309,8 +308,7 @@ func TestExportIsRetriedOnlyWhenNothingHappened(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sim, srv := startSim(t)
-			tt.fault.Endpoint = simulator.BaselineExport
-			sim.Inject(tt.fault)
+			sim.InjectAt(simulator.BaselineExport, tt.fault)
 			c := newClient(t, srv.URL, aksk)
 			_, err := c.ExportBaseline(context.Background(), client.Scope{}, 100, client.ImageFilter{OperateAll: ptr(true)})
 			if (err != nil) != tt.wantErr {
