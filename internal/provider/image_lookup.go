@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -190,19 +191,10 @@ func groupHosts(records []client.ImageRecord) []foundImage {
 }
 
 func hostList(r client.ImageRecord) []string {
-	if h := cmpOr(r.HostName, r.HostID); h != "" {
+	if h := cmp.Or(r.HostName, r.HostID); h != "" {
 		return []string{h}
 	}
 	return nil
-}
-
-func cmpOr(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func maxCount(a, b *int64) *int64 {
