@@ -227,7 +227,7 @@ func lookupImage(ctx context.Context, c *client.Client, scope client.Scope, q im
 	case 0:
 		return nil, notFound(ctx, c, scope, q)
 	}
-	return nil, ambiguous(q, images, q.distinguishers)
+	return nil, ambiguous(q, images)
 }
 
 func (q *imageQuery) label() string {
@@ -279,7 +279,8 @@ func notFound(ctx context.Context, c *client.Client, scope client.Scope, q image
 	return &lookupError{summary: "Image not found in HSS", detail: detail}
 }
 
-func ambiguous(q imageQuery, images []foundImage, args []string) error {
+func ambiguous(q imageQuery, images []foundImage) error {
+	args := q.distinguishers
 	if args == nil {
 		args = []string{"instance_id", "registry_name", "image_id"}
 	}
