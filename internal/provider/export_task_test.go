@@ -263,6 +263,65 @@ func TestAccImageBaselineExportResumeForgottenTask(t *testing.T) {
 	})
 }
 
+// A task the earlier apply left that has since failed in HSS: a new
+// export starts.
+func TestAccImageBaselineExportResumeFailedTask(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	e.sim.SetExportOutcome(3, "success")
+	config := e.config(exportConfig(`timeouts { create = "1s" }`))
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config, ExpectError: errorLike("did not finish within timeouts.create (1s)")},
+			{
+				PreConfig: func() {
+					e.sim.SetExportOutcome(0, "success")
+					e.sim.Inject(simulator.Fault{Endpoint: simulator.ExportTask, Status: 200,
+						Body: `{"task_id":"export000001","task_name":"baseline","task_status":"failure"}`})
+				},
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("task_id"), knownvalue.StringExact("export000002")),
+				},
+				Check: expectExports(e, 2),
+			},
+		},
+	})
+}
+
+// A task the earlier apply left whose status cannot be read when it is to
+// be resumed: the apply fails naming it, still without a new export, and
+// the next apply resumes it.
+func TestAccImageBaselineExportResumeStatusUnreadable(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	e.sim.SetExportOutcome(3, "success")
+	config := e.config(exportConfig(`timeouts { create = "1s" }`))
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config, ExpectError: errorLike("did not finish within timeouts.create (1s)")},
+			{
+				PreConfig: func() {
+					e.sim.Inject(simulator.Fault{Endpoint: simulator.ExportTask, Status: 403,
+						Body: `{"error_code":"HSS.0004","error_msg":"denied"}`})
+				},
+				Config:      config,
+				ExpectError: errorLike("HSS baseline export failed", "resuming export task export000001: reading its status", "HTTP 403"),
+			},
+			{
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("task_id"), knownvalue.StringExact("export000001")),
+					statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("task_status"), knownvalue.StringExact("success")),
+				},
+				Check: expectExports(e, 1),
+			},
+		},
+	})
+}
+
 // The action names an expired timeout too.
 func TestImageBaselineExportActionTimeoutIsNamed(t *testing.T) {
 	h := newProtocolHarness(t)
