@@ -40,24 +40,20 @@ import (
 // apply, by fingerprint. Its zero value is ready to use.
 type pendingExports struct {
 	mu    sync.Mutex
-	tasks map[string]pendingExport
+	tasks map[string]client.ExportTask
 }
 
-type pendingExport struct {
-	task client.ExportTask
-}
-
-func (p *pendingExports) remember(key string, e pendingExport) {
+func (p *pendingExports) remember(key string, task client.ExportTask) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.tasks == nil {
-		p.tasks = map[string]pendingExport{}
+		p.tasks = map[string]client.ExportTask{}
 	}
-	p.tasks[key] = e
+	p.tasks[key] = task
 }
 
 // take returns and forgets the pending task of key.
-func (p *pendingExports) take(key string) (pendingExport, bool) {
+func (p *pendingExports) take(key string) (client.ExportTask, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	e, ok := p.tasks[key]
@@ -85,17 +81,17 @@ const privateUnfinished = "unfinished_export"
 // succeeded without its file being written. A healthy resource never looks
 // like this: its Create succeeded, so its task succeeded and its file, if
 // any, was written; and Read does not refresh a task marked unfinished.
-func (m *imageBaselineExportModel) unfinished() (pendingExport, bool) {
+func (m *imageBaselineExportModel) unfinished() (client.ExportTask, bool) {
 	waited := m.WaitForCompletion.IsNull() || m.WaitForCompletion.ValueBool()
 	if !waited || m.TaskID.IsNull() || m.TaskID.ValueString() == "" {
-		return pendingExport{}, false
+		return client.ExportTask{}, false
 	}
-	e := pendingExport{task: client.ExportTask{TaskID: m.TaskID.ValueString(), RecordTotalNum: m.RecordTotalNum.ValueInt64()}}
+	e := client.ExportTask{TaskID: m.TaskID.ValueString(), RecordTotalNum: m.RecordTotalNum.ValueInt64()}
 	switch m.TaskStatus.ValueString() {
 	case "", client.TaskRunning:
 		return e, true
 	case client.TaskSuccess:
 		return e, !m.OutputPath.IsNull() && m.OutputSHA256.IsNull()
 	}
-	return pendingExport{}, false
+	return client.ExportTask{}, false
 }

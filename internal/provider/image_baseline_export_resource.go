@@ -194,38 +194,36 @@ func (r *imageBaselineExportResource) Create(ctx context.Context, req resource.C
 // fingerprint left (see export_resume.go). It reports whether it took the
 // task on; when it did not, a new export is to be started.
 func (r *imageBaselineExportResource) resume(ctx context.Context, c *client.Client, exp exportRequest, key string, rep exportReporter, diags *diag.Diagnostics) (*exportResult, bool, error) {
-	pending, ok := r.data.pending.take(key)
+	task, ok := r.data.pending.take(key)
 	if !ok {
 		return nil, false, nil
 	}
-	st, err := c.GetExportTask(ctx, exp.scope, pending.task.TaskID)
+	st, err := c.GetExportTask(ctx, exp.scope, task.TaskID)
+	var apiErr *client.APIError
 	switch {
-	case err != nil:
-		var apiErr *client.APIError
-		if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound {
-			diags.AddWarning("Starting a new HSS export",
-				"Export task "+pending.task.TaskID+", which an earlier apply could not finish, is no longer known to HSS; a new export starts.")
-			return nil, false, nil
-		}
-		// Whether it still exists is unknown: keep it, and fail.
-		rep.started(pending.task)
-		return &exportResult{task: pending.task}, true, fmt.Errorf("resuming export task %s: reading its status: %w", pending.task.TaskID, err)
-	case st.TaskStatus == client.TaskFailure:
+	case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound:
 		diags.AddWarning("Starting a new HSS export",
-			"Export task "+pending.task.TaskID+", which an earlier apply could not finish, failed in HSS; a new export starts.")
+			"Export task "+task.TaskID+", which an earlier apply could not finish, is no longer known to HSS; a new export starts.")
 		return nil, false, nil
+	case err == nil && st.TaskStatus == client.TaskFailure:
+		diags.AddWarning("Starting a new HSS export",
+			"Export task "+task.TaskID+", which an earlier apply could not finish, failed in HSS; a new export starts.")
+		return nil, false, nil
+	}
+	// From here on the task is this resource's, whatever happens next.
+	rep.started(task)
+	res := &exportResult{task: task}
+	if err != nil { // whether it still exists is unknown: keep it, and fail
+		return res, true, fmt.Errorf("resuming export task %s: reading its status: %w", task.TaskID, err)
 	}
 	if exp.outputPath != "" {
 		if err := checkOutputPath(exp.outputPath); err != nil {
-			rep.started(pending.task)
-			return &exportResult{task: pending.task}, true, fmt.Errorf("export task %s: output_path: %w", pending.task.TaskID, err)
+			return res, true, fmt.Errorf("export task %s: output_path: %w", task.TaskID, err)
 		}
 	}
-	diags.AddWarning("Resumed HSS export task "+pending.task.TaskID,
-		"An earlier apply started export task "+pending.task.TaskID+" with these arguments but could not finish it (the resource was tainted). "+
+	diags.AddWarning("Resumed HSS export task "+task.TaskID,
+		"An earlier apply started export task "+task.TaskID+" with these arguments but could not finish it (the resource was tainted). "+
 			"It was resumed instead of starting a new export.")
-	rep.started(pending.task)
-	res := &exportResult{task: pending.task}
 	return res, true, finishExport(ctx, c, exp, res, rep)
 }
 
@@ -298,10 +296,10 @@ func (r *imageBaselineExportResource) Delete(ctx context.Context, req resource.D
 	// that replaces this resource in the same apply (export_resume.go).
 	var state imageBaselineExportModel
 	if !req.State.Get(ctx, &state).HasError() && r.data != nil {
-		if pending, ok := state.unfinished(); ok {
+		if task, ok := state.unfinished(); ok {
 			timeout, _ := state.Timeouts.Create(ctx, defaultExportTimeout)
 			if exp, diags := state.exportRequest(ctx, r.data, timeout, "timeouts.create"); !diags.HasError() {
-				r.data.pending.remember(exportFingerprint(exp, state.Triggers), pending)
+				r.data.pending.remember(exportFingerprint(exp, state.Triggers), task)
 			}
 		}
 	}
