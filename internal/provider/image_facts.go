@@ -41,7 +41,7 @@ func imageFactAttributes() map[string]schema.Attribute {
 	str := func(desc string) schema.Attribute { return schema.StringAttribute{Computed: true, Description: desc} }
 	num := func(desc string) schema.Attribute { return schema.Int64Attribute{Computed: true, Description: desc} }
 	return map[string]schema.Attribute{
-		"image_type":         str("Image type: `private_image`, `shared_image`, `instance_image`, `harbor`, `jfrog`, `local_image` or `cicd`."),
+		"image_type":         str("Image type: " + quotedList(lookupImageTypes) + "."),
 		"namespace":          str("Organization (namespace); null for local images."),
 		"image_name":         str("Image name, without organization or tag."),
 		"image_version":      str("Image tag."),
