@@ -48,11 +48,7 @@ func (m *imageSelectorModel) baselineQuery(imageType string) client.BaselineStat
 func idParts(q client.BaselineStatisticQuery) []string {
 	parts := []string{q.ImageType}
 	for _, p := range []*string{q.Namespace, q.ImageName, q.ImageVersion, q.InstanceID, q.ImageID} {
-		if p == nil {
-			parts = append(parts, "\x00unset")
-		} else {
-			parts = append(parts, "="+*p)
-		}
+		parts = append(parts, optPart(p))
 	}
 	return parts
 }
