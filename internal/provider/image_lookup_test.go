@@ -2,6 +2,7 @@ package provider
 
 import (
 	"testing"
+	"time"
 
 	"github.com/cloudsec/terraform-provider-hss/internal/client"
 )
@@ -31,6 +32,19 @@ func TestGroupHostsCountsFailClosed(t *testing.T) {
 		}
 		if len(f.Hosts) != 2 || f.Hosts[0] != "node-a" || f.Hosts[1] != "node-b" {
 			t.Errorf("hosts %v, want [node-a node-b]", f.Hosts)
+		}
+	}
+}
+
+// "success" without a scan time is not a scan the numbers can be trusted
+// from, whatever max_scan_age says.
+func TestScanProblemSuccessWithoutScanTime(t *testing.T) {
+	f := &foundImage{ImageRecord: client.ImageRecord{ImageType: "private_image", Namespace: "shop", ImageName: "web", ImageVersion: "1.0",
+		ScanStatus: client.ScanSuccess}}
+	for _, maxAge := range []time.Duration{0, time.Hour} {
+		want := `HSS reports scan_status "success" for private_image shop/web:1.0 but no scan time.`
+		if got := scanProblem(f, maxAge, time.Now()); got != want {
+			t.Errorf("max_scan_age %s: got %q, want %q", maxAge, got, want)
 		}
 	}
 }
