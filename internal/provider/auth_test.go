@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -494,5 +495,32 @@ data "hss_image_baseline_statistic" "x" {
 	}
 	if issued*20 > hss {
 		t.Fatalf("%d keys issued for %d reads: refreshed per read, not per expiry", issued, hss)
+	}
+}
+
+// STS grants an agency at most 43200 seconds: a longer duration with
+// domain_id fails at configure, from the block or from the variable.
+func TestAssumeRoleDurationLimitOfSTS(t *testing.T) {
+	keys := providerModel{AccessKey: types.StringValue("AK"), SecretKey: types.StringValue("SK")}
+	for _, tc := range []struct {
+		name string
+		env  string
+		a    assumeRoleModel
+		want string
+	}{
+		{"block", "", assumeRoleModel{AgencyName: types.StringValue("ops"), DomainID: types.StringValue("d1"), Duration: types.Int64Value(43201)},
+			"STS (assume_role by domain_id) grants at most 43200 seconds."},
+		{"variable", "43201", assumeRoleModel{AgencyName: types.StringValue("ops"), DomainID: types.StringValue("d1")},
+			"HW_ASSUME_ROLE_DURATION must be a whole number of seconds from 900 to 43200, got \"43201\"."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("HW_ASSUME_ROLE_DURATION", tc.env)
+			m := keys
+			m.AssumeRole = &tc.a
+			_, err := resolveSignIn(m)
+			if ae, ok := asAuthError(err); !ok || ae.detail != tc.want {
+				t.Fatalf("got %v, want an error saying %q", err, tc.want)
+			}
+		})
 	}
 }
