@@ -187,14 +187,15 @@ func TestAccImageBaselineExportResumedNotRepeated(t *testing.T) {
 					{
 						Config:      config,
 						ExpectError: errorLike(append([]string{"HSS baseline export failed"}, tc.want...)...),
-						Check: func(*terraform.State) error {
-							if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
-								return fmt.Errorf("%s exists (%v); nothing may be written", out, err)
-							}
-							return nil
-						},
 					},
 					{
+						// A step that expects an error runs no Check: the
+						// failed apply is checked here, before the next one.
+						PreConfig: func() {
+							if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+								t.Errorf("%s exists (%v); nothing may be written", out, err)
+							}
+						},
 						Config: config,
 						ConfigPlanChecks: resource.ConfigPlanChecks{
 							// Terraform replaces the tainted resource...
