@@ -1,0 +1,58 @@
+package provider
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/cloudsec/terraform-provider-hss/internal/client"
+)
+
+// The simulator's hosts of one local image report the same counts, so the
+// acceptance tests cannot see how groupHosts merges them; this does.
+func TestGroupHostsMergesPerHostRecords(t *testing.T) {
+	n := func(v int64) *int64 { return &v }
+	show := func(p *int64) any {
+		if p == nil {
+			return nil
+		}
+		return *p
+	}
+	rec := func(host string, status string, scanned int64, vul, unsafe, malicious *int64) client.ImageRecord {
+		return client.ImageRecord{
+			ImageID: "img-" + host, ImageType: "local_image", ImageName: "redis", ImageVersion: "7.2", ImageDigest: "sha256:aa",
+			HostName: host, ScanStatus: status, LatestScanTime: scanned, LatestUpdateTime: scanned,
+			VulNum: vul, UnsafeSettingNum: unsafe, MaliciousFileNum: malicious,
+		}
+	}
+	got := groupHosts([]client.ImageRecord{
+		rec("node-b", "success", 2000, n(3), n(1), n(0)),
+		rec("node-a", "success", 1000, n(5), n(0), nil),
+		rec("node-b", "success", 3000, n(4), n(2), n(0)),
+		{ImageType: "private_image", ImageName: "redis", ImageVersion: "7.2", ImageDigest: "sha256:aa", ScanStatus: "success"},
+	})
+	if len(got) != 2 {
+		t.Fatalf("%d images, want the local one merged and the repository one apart", len(got))
+	}
+	f := got[0]
+	if !slices.Equal(f.Hosts, []string{"node-a", "node-b"}) {
+		t.Errorf("hosts %v, want sorted and without repeats", f.Hosts)
+	}
+	if f.LatestScanTime != 1000 || f.LatestUpdateTime != 3000 {
+		t.Errorf("scan time %d, update time %d; want the oldest scan and the newest update", f.LatestScanTime, f.LatestUpdateTime)
+	}
+	if f.VulNum == nil || *f.VulNum != 5 || f.UnsafeSettingNum == nil || *f.UnsafeSettingNum != 2 {
+		t.Errorf("vul_num %v, unsafe_setting_num %v; want the highest of any host (5, 2)", show(f.VulNum), show(f.UnsafeSettingNum))
+	}
+	if f.MaliciousFileNum != nil {
+		t.Errorf("malicious_file_num %d, want unknown when one host's is", *f.MaliciousFileNum)
+	}
+
+	waiting := groupHosts([]client.ImageRecord{
+		rec("node-a", "success", 1000, n(1), n(1), n(1)),
+		{ImageType: "local_image", ImageName: "redis", ImageVersion: "7.2", ImageDigest: "sha256:aa", HostName: "node-c",
+			ScanStatus: "waiting", ScanFailedCode: "queued"},
+	})[0]
+	if waiting.ScanStatus != "waiting" || waiting.ScanFailedCode != "queued" || waiting.LatestScanTime != 0 || waiting.scanned() {
+		t.Errorf("status %q (code %q), scan time %d; want the unscanned host's status and no scan time", waiting.ScanStatus, waiting.ScanFailedCode, waiting.LatestScanTime)
+	}
+}
