@@ -119,24 +119,8 @@ func TestAccSecretsNeverLeak(t *testing.T) {
 					t.Setenv(name, "")
 				}
 			}
-			if auth == "oidc-error" {
-				resource.UnitTest(t, resource.TestCase{
-					ProtoV6ProviderFactories: protoV6ProviderFactories,
-					Steps: []resource.TestStep{{
-						Config:      provider + ds,
-						ExpectError: errorLike("HTTP 401", "id token failed verification"),
-					}},
-				})
-				return
-			}
-			if auth == "error" {
-				resource.UnitTest(t, resource.TestCase{
-					ProtoV6ProviderFactories: protoV6ProviderFactories,
-					Steps: []resource.TestStep{{
-						Config:      provider + ds,
-						ExpectError: errorLike("HTTP 401", "The signature does not match"),
-					}},
-				})
+			if want, ok := map[string]string{"error": "The signature does not match", "oidc-error": "id token failed verification"}[auth]; ok {
+				unitTest(t, resource.TestStep{Config: provider + ds, ExpectError: errorLike("HTTP 401", want)})
 				return
 			}
 			resource.UnitTest(t, resource.TestCase{
