@@ -29,9 +29,10 @@ func TestGroupHostsMergesPerHostRecords(t *testing.T) {
 		rec("node-a", "success", 1000, n(5), n(0), nil),
 		rec("node-b", "success", 3000, n(4), n(2), n(0)),
 		{ImageType: "private_image", ImageName: "redis", ImageVersion: "7.2", ImageDigest: "sha256:aa", ScanStatus: "success"},
+		{ImageType: "local_image", ImageName: "redis", ImageVersion: "7.2", ImageDigest: "sha256:bb", HostName: "node-c", ScanStatus: "success"},
 	})
-	if len(got) != 2 {
-		t.Fatalf("%d images, want the local one merged and the repository one apart", len(got))
+	if len(got) != 3 || got[2].ImageDigest != "sha256:bb" || !slices.Equal(got[2].Hosts, []string{"node-c"}) {
+		t.Fatalf("%d images, want the local one merged, the repository one and the local one of another digest apart", len(got))
 	}
 	f := got[0]
 	if !slices.Equal(f.Hosts, []string{"node-a", "node-b"}) {
