@@ -57,3 +57,39 @@ func TestGroupHostsMergesPerHostRecords(t *testing.T) {
 		t.Errorf("status %q (code %q), scan time %d; want the unscanned host's status and no scan time", waiting.ScanStatus, waiting.ScanFailedCode, waiting.LatestScanTime)
 	}
 }
+
+// Every selector argument is compared exactly. HSS filters names by
+// substring, and no simulator fixture has a namespace inside another
+// ("shop" beside "shop-staging"): without this test, dropping the
+// namespace comparison left every test passing.
+func TestImageQueryMatchesEveryArgumentExactly(t *testing.T) {
+	s := func(v string) *string { return &v }
+	yes := true
+	q := imageQuery{ImageType: "private_image", Namespace: s("shop"), ImageName: s("web"), ImageVersion: s("2.0"),
+		InstanceID: s("swr-1"), RegistryName: s("SWR"), ImageID: s("img-web-20"), SeverityLevel: s("High"), LatestVersion: &yes}
+	want := client.ImageRecord{ImageType: "private_image", Namespace: "shop", ImageName: "web", ImageVersion: "2.0",
+		InstanceID: "swr-1", RegistryName: "SWR", ImageID: "img-web-20", SeverityLevel: "High", LatestVersion: true}
+	if !q.matches(&want) {
+		t.Fatal("the record the query describes does not match it")
+	}
+	for name, change := range map[string]func(*client.ImageRecord){
+		"image_type":     func(r *client.ImageRecord) { r.ImageType = "shared_image" },
+		"namespace":      func(r *client.ImageRecord) { r.Namespace = "shop-staging" },
+		"image_name":     func(r *client.ImageRecord) { r.ImageName = "web-admin" },
+		"image_version":  func(r *client.ImageRecord) { r.ImageVersion = "2.0.1" },
+		"instance_id":    func(r *client.ImageRecord) { r.InstanceID = "swr-10" },
+		"registry_name":  func(r *client.ImageRecord) { r.RegistryName = "SWR-EE" },
+		"image_id":       func(r *client.ImageRecord) { r.ImageID = "img-web-200" },
+		"severity_level": func(r *client.ImageRecord) { r.SeverityLevel = "Low" },
+		"latest_version": func(r *client.ImageRecord) { r.LatestVersion = false },
+	} {
+		r := want
+		change(&r)
+		if q.matches(&r) {
+			t.Errorf("a record with another %s matches the query", name)
+		}
+	}
+	if !(&imageQuery{ImageType: "private_image"}).matches(&want) {
+		t.Error("a query that leaves the arguments unset does not match")
+	}
+}
