@@ -65,11 +65,6 @@ func readStep(cfg string) resource.TestStep {
 	}
 }
 
-func unitTest(t *testing.T, steps ...resource.TestStep) {
-	t.Helper()
-	resource.UnitTest(t, resource.TestCase{ProtoV6ProviderFactories: protoV6ProviderFactories, Steps: steps})
-}
-
 // Without project_id the project comes from IAM, once per provider
 // process however many reads there are.
 func TestAccAuthProjectFromRegion(t *testing.T) {

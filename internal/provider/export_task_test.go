@@ -323,6 +323,29 @@ func TestAccImageBaselineExportResumeStatusUnreadable(t *testing.T) {
 	})
 }
 
+// A tainted task is resumed only by the export it was: with a trigger
+// changed, the replacement is a new export even though the old task is
+// still pending.
+func TestAccImageBaselineExportChangedTriggerNotResumed(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	e.sim.SetExportOutcome(3, "success")
+	config := func(release string) string {
+		return e.config(exportConfig(`triggers = { release = "` + release + `" }` + "\n" + `timeouts { create = "1s" }`))
+	}
+	unitTest(t,
+		resource.TestStep{Config: config("1"), ExpectError: errorLike("did not finish within timeouts.create (1s)")},
+		resource.TestStep{
+			PreConfig: func() { e.sim.SetExportOutcome(0, "success") },
+			Config:    config("2"),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("task_id"), knownvalue.StringExact("export000002")),
+			},
+			Check: expectExports(e, 2),
+		},
+	)
+}
+
 // The action names an expired timeout too.
 func TestImageBaselineExportActionTimeoutIsNamed(t *testing.T) {
 	h := newProtocolHarness(t)

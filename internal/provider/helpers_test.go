@@ -133,6 +133,13 @@ func (e *testEnv) expectNoRequests(t testing.TB) {
 	}
 }
 
+// unitTest runs steps against the test provider: the TestCase every
+// acceptance test here needs.
+func unitTest(t *testing.T, steps ...resource.TestStep) {
+	t.Helper()
+	resource.UnitTest(t, resource.TestCase{ProtoV6ProviderFactories: protoV6ProviderFactories, Steps: steps})
+}
+
 // errorLike matches Terraform's rendering of a diagnostic, which wraps long
 // lines: the fragments in order, any white space matching any white space.
 func errorLike(fragments ...string) *regexp.Regexp {

@@ -95,6 +95,10 @@ func TestImageBaselineExportActionNoWait(t *testing.T) {
 
 func TestImageBaselineExportActionValidation(t *testing.T) {
 	h := newProtocolHarness(t)
+	timeouts := func(invoke string) tftypes.Value {
+		typ := tftypes.Object{AttributeTypes: map[string]tftypes.Type{"invoke": tftypes.String}}
+		return tftypes.NewValue(typ, map[string]tftypes.Value{"invoke": str(invoke)})
+	}
 	for _, tc := range []struct {
 		set  map[string]tftypes.Value
 		want string
@@ -103,6 +107,10 @@ func TestImageBaselineExportActionValidation(t *testing.T) {
 		{map[string]tftypes.Value{"export_size": num(1), "wait_for_completion": boolean(false), "output_path": str("x.zip")}, "output_path needs wait_for_completion"},
 		{map[string]tftypes.Value{"export_size": num(1), "image_type": str("registry")}, `"harbor" "jfrog" "cicd"`},
 		{map[string]tftypes.Value{"export_size": num(1), "start_latest_update_time": num(2), "end_latest_update_time": num(1)}, "must not be after"},
+		{map[string]tftypes.Value{"export_size": num(1), "timeouts": timeouts("-1m")}, `timeouts.invoke must be a positive duration with a unit, such as "30s", "20m" or "168h" (units ns, us, ms, s, m, h), got "-1m"`},
+		{map[string]tftypes.Value{"export_size": num(1), "region": str("x@127.0.0.1:1/")}, "is not a Huawei Cloud region id"},
+		{map[string]tftypes.Value{"export_size": num(1), "image_name": str("web\n")}, "trimspace()"},
+		{map[string]tftypes.Value{"export_size": num(1), "image_id_list": tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, []tftypes.Value{tftypes.NewValue(tftypes.String, nil)})}, "image_id_list[0] is null"},
 	} {
 		v, err := h.server.ValidateActionConfig(t.Context(), &tfprotov6.ValidateActionConfigRequest{ActionType: "hss_image_baseline_export", Config: h.config(tc.set)})
 		if err != nil {

@@ -21,10 +21,8 @@ func TestAccImageRepositoryImage(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
 	const addr = "data.hss_image.web"
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: e.config(`
+	unitTest(t, resource.TestStep{
+		Config: e.config(`
 data "hss_image" "web" {
   image_type    = "private_image"
   namespace     = "shop"
@@ -32,24 +30,23 @@ data "hss_image" "web" {
   image_version = "2.0"
 }
 `),
-			ConfigStateChecks: []statecheck.StateCheck{
-				expectString(addr, "image_id", "img-web-20"),
-				expectString(addr, "scan_status", "success"),
-				expectString(addr, "scanned_at", "2026-01-12T00:00:00Z"),
-				expectString(addr, "updated_at", "2026-01-11T00:00:00Z"),
-				expectString(addr, "severity_level", "High"),
-				statecheck.ExpectKnownValue(addr, tfjsonpath.New("digest"), knownvalue.StringRegexp(regexp.MustCompile(`^sha256:[0-9a-f]{64}$`))),
-				statecheck.ExpectKnownValue(addr, tfjsonpath.New("scan_failed_code"), knownvalue.Null()),
-				expectInt(addr, "vul_num", 5),
-				expectInt(addr, "unsafe_setting_num", 4),
-				expectInt(addr, "malicious_file_num", 1),
-				expectInt(addr, "image_size", 187000000),
-				statecheck.ExpectKnownValue(addr, tfjsonpath.New("latest_version"), knownvalue.Bool(true)),
-				statecheck.ExpectKnownValue(addr, tfjsonpath.New("architectures"), knownvalue.ListSizeExact(0)),
-				statecheck.ExpectKnownValue(addr, tfjsonpath.New("hosts"), knownvalue.ListSizeExact(0)),
-				statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f]{32}$`))),
-			},
-		}},
+		ConfigStateChecks: []statecheck.StateCheck{
+			expectString(addr, "image_id", "img-web-20"),
+			expectString(addr, "scan_status", "success"),
+			expectString(addr, "scanned_at", "2026-01-12T00:00:00Z"),
+			expectString(addr, "updated_at", "2026-01-11T00:00:00Z"),
+			expectString(addr, "severity_level", "High"),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("digest"), knownvalue.StringRegexp(regexp.MustCompile(`^sha256:[0-9a-f]{64}$`))),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("scan_failed_code"), knownvalue.Null()),
+			expectInt(addr, "vul_num", 5),
+			expectInt(addr, "unsafe_setting_num", 4),
+			expectInt(addr, "malicious_file_num", 1),
+			expectInt(addr, "image_size", 187000000),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("latest_version"), knownvalue.Bool(true)),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("architectures"), knownvalue.ListSizeExact(0)),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("hosts"), knownvalue.ListSizeExact(0)),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f]{32}$`))),
+		},
 	})
 }
 
@@ -59,10 +56,8 @@ data "hss_image" "web" {
 func TestAccImageExactMatchOnALaterPage(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: e.config(`
+	unitTest(t, resource.TestStep{
+		Config: e.config(`
 data "hss_image" "redis" {
   image_type    = "private_image"
   namespace     = "mirror"
@@ -70,11 +65,10 @@ data "hss_image" "redis" {
   image_version = "7.2"
 }
 `),
-			ConfigStateChecks: []statecheck.StateCheck{
-				expectString("data.hss_image.redis", "image_id", "img-mirror-redis-72"),
-				expectString("data.hss_image.redis", "scan_status", "success"),
-			},
-		}},
+		ConfigStateChecks: []statecheck.StateCheck{
+			expectString("data.hss_image.redis", "image_id", "img-mirror-redis-72"),
+			expectString("data.hss_image.redis", "scan_status", "success"),
+		},
 	})
 	offsets := map[string]int{}
 	for _, r := range e.sim.Requests() {
@@ -100,20 +94,17 @@ data "hss_image" "x" {
 }
 `, name, version))
 	}
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config: image("crat", "3.1"),
-				ExpectError: errorLike("Image not found in HSS", `image_type = "private_image", namespace = "shop", image_name = "crat", image_version = "3.1"`,
-					"not be synchronised yet", `Closest images HSS has in namespace "shop": cart:3.1,`),
-			},
-			{
-				Config:      image("web", "9.9"),
-				ExpectError: errorLike("Image not found in HSS", `image_name = "web", image_version = "9.9"`, `Closest images HSS has in namespace "shop": web:1.9, web:2.0,`),
-			},
+	unitTest(t,
+		resource.TestStep{
+			Config: image("crat", "3.1"),
+			ExpectError: errorLike("Image not found in HSS", `image_type = "private_image", namespace = "shop", image_name = "crat", image_version = "3.1"`,
+				"not be synchronised yet", `Closest images HSS has in namespace "shop": cart:3.1,`),
 		},
-	})
+		resource.TestStep{
+			Config:      image("web", "9.9"),
+			ExpectError: errorLike("Image not found in HSS", `image_name = "web", image_version = "9.9"`, `Closest images HSS has in namespace "shop": web:1.9, web:2.0,`),
+		},
+	)
 }
 
 func TestAccImageAmbiguousNamesTheDistinguishingArgument(t *testing.T) {
@@ -130,30 +121,25 @@ data "hss_image" "proxy" {
 }
 `)
 	}
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config: proxy(""),
-				ExpectError: errorLike("Image selector matches more than one image", "2 images match",
-					`instance_image platform/proxy:1.0 (instance_id "swr-ee-a1"`, `instance_image platform/proxy:1.0 (instance_id "swr-ee-b2"`,
-					"Set instance_id to choose one."),
-			},
-			{
-				Config:            proxy(`instance_id = "swr-ee-b2"`),
-				ConfigStateChecks: []statecheck.StateCheck{expectString("data.hss_image.proxy", "image_id", "img-proxy-b")},
-			},
+	unitTest(t,
+		resource.TestStep{
+			Config: proxy(""),
+			ExpectError: errorLike("Image selector matches more than one image", "2 images match",
+				`instance_image platform/proxy:1.0 (instance_id "swr-ee-a1"`, `instance_image platform/proxy:1.0 (instance_id "swr-ee-b2"`,
+				"Set instance_id to choose one."),
 		},
-	})
+		resource.TestStep{
+			Config:            proxy(`instance_id = "swr-ee-b2"`),
+			ConfigStateChecks: []statecheck.StateCheck{expectString("data.hss_image.proxy", "image_id", "img-proxy-b")},
+		},
+	)
 }
 
 func TestAccImageMultiArchitecture(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: e.config(`
+	unitTest(t, resource.TestStep{
+		Config: e.config(`
 data "hss_image" "gw" {
   image_type    = "private_image"
   namespace     = "release"
@@ -161,25 +147,22 @@ data "hss_image" "gw" {
   image_version = "3.0"
 }
 `),
-			ConfigStateChecks: []statecheck.StateCheck{
-				expectString("data.hss_image.gw", "scan_status", "success"),
-				statecheck.ExpectKnownValue("data.hss_image.gw", tfjsonpath.New("architectures"), knownvalue.ListExact([]knownvalue.Check{
-					knownvalue.ObjectPartial(map[string]knownvalue.Check{"image_id": knownvalue.StringExact("img-gateway-30-amd64"), "scan_status": knownvalue.StringExact("success"),
-						"digest": knownvalue.StringRegexp(regexp.MustCompile(`^sha256:`))}),
-					knownvalue.ObjectPartial(map[string]knownvalue.Check{"image_id": knownvalue.StringExact("img-gateway-30-arm64"), "scan_status": knownvalue.StringExact("failed")}),
-				})),
-			},
-		}},
+		ConfigStateChecks: []statecheck.StateCheck{
+			expectString("data.hss_image.gw", "scan_status", "success"),
+			statecheck.ExpectKnownValue("data.hss_image.gw", tfjsonpath.New("architectures"), knownvalue.ListExact([]knownvalue.Check{
+				knownvalue.ObjectPartial(map[string]knownvalue.Check{"image_id": knownvalue.StringExact("img-gateway-30-amd64"), "scan_status": knownvalue.StringExact("success"),
+					"digest": knownvalue.StringRegexp(regexp.MustCompile(`^sha256:`))}),
+				knownvalue.ObjectPartial(map[string]knownvalue.Check{"image_id": knownvalue.StringExact("img-gateway-30-arm64"), "scan_status": knownvalue.StringExact("failed")}),
+			})),
+		},
 	})
 }
 
 func TestAccImageScanStates(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: e.config(`
+	unitTest(t, resource.TestStep{
+		Config: e.config(`
 data "hss_image" "ledger" {
   image_type    = "private_image"
   namespace     = "release"
@@ -201,17 +184,16 @@ data "hss_image" "builder" {
   image_version = "5"
 }
 `),
-			ConfigStateChecks: []statecheck.StateCheck{
-				expectString("data.hss_image.ledger", "scan_status", "failed"),
-				expectString("data.hss_image.ledger", "scan_failed_code", "failed_to_scan_vulnerability"),
-				expectString("data.hss_image.ledger", "scan_failed_desc", "Failed to scan the image for vulnerabilities."),
-				statecheck.ExpectKnownValue("data.hss_image.ledger", tfjsonpath.New("scanned_at"), knownvalue.Null()),
-				expectString("data.hss_image.search", "scan_status", "unscan"),
-				statecheck.ExpectKnownValue("data.hss_image.search", tfjsonpath.New("scanned_at"), knownvalue.Null()),
-				statecheck.ExpectKnownValue("data.hss_image.search", tfjsonpath.New("severity_level"), knownvalue.Null()),
-				expectString("data.hss_image.builder", "scan_status", "scanning"),
-			},
-		}},
+		ConfigStateChecks: []statecheck.StateCheck{
+			expectString("data.hss_image.ledger", "scan_status", "failed"),
+			expectString("data.hss_image.ledger", "scan_failed_code", "failed_to_scan_vulnerability"),
+			expectString("data.hss_image.ledger", "scan_failed_desc", "Failed to scan the image for vulnerabilities."),
+			statecheck.ExpectKnownValue("data.hss_image.ledger", tfjsonpath.New("scanned_at"), knownvalue.Null()),
+			expectString("data.hss_image.search", "scan_status", "unscan"),
+			statecheck.ExpectKnownValue("data.hss_image.search", tfjsonpath.New("scanned_at"), knownvalue.Null()),
+			statecheck.ExpectKnownValue("data.hss_image.search", tfjsonpath.New("severity_level"), knownvalue.Null()),
+			expectString("data.hss_image.builder", "scan_status", "scanning"),
+		},
 	})
 }
 
@@ -220,10 +202,8 @@ data "hss_image" "builder" {
 func TestAccImageLocalOnTwoHosts(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: e.config(`
+	unitTest(t, resource.TestStep{
+		Config: e.config(`
 data "hss_image" "redis" {
   image_type    = "local_image"
   image_name    = "redis"
@@ -236,35 +216,31 @@ data "hss_image" "busybox" {
   image_version = "1.36"
 }
 `),
-			ConfigStateChecks: []statecheck.StateCheck{
-				expectString("data.hss_image.redis", "scan_status", "success"),
-				statecheck.ExpectKnownValue("data.hss_image.redis", tfjsonpath.New("hosts"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("node-a"), knownvalue.StringExact("node-b")})),
-				expectString("data.hss_image.busybox", "scan_status", "waiting"),
-				statecheck.ExpectKnownValue("data.hss_image.busybox", tfjsonpath.New("scanned_at"), knownvalue.Null()),
-				statecheck.ExpectKnownValue("data.hss_image.busybox", tfjsonpath.New("hosts"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("node-a"), knownvalue.StringExact("node-c")})),
-			},
-		}},
+		ConfigStateChecks: []statecheck.StateCheck{
+			expectString("data.hss_image.redis", "scan_status", "success"),
+			statecheck.ExpectKnownValue("data.hss_image.redis", tfjsonpath.New("hosts"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("node-a"), knownvalue.StringExact("node-b")})),
+			expectString("data.hss_image.busybox", "scan_status", "waiting"),
+			statecheck.ExpectKnownValue("data.hss_image.busybox", tfjsonpath.New("scanned_at"), knownvalue.Null()),
+			statecheck.ExpectKnownValue("data.hss_image.busybox", tfjsonpath.New("hosts"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("node-a"), knownvalue.StringExact("node-c")})),
+		},
 	})
 }
 
 func TestAccImageCicdByID(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: e.config(`
+	unitTest(t, resource.TestStep{
+		Config: e.config(`
 data "hss_image" "runner" {
   image_type = "cicd"
   image_id   = "img-cicd-ci"
 }
 `),
-			ConfigStateChecks: []statecheck.StateCheck{
-				expectString("data.hss_image.runner", "scan_status", "success"),
-				expectInt("data.hss_image.runner", "vul_num", 1),
-				statecheck.ExpectKnownValue("data.hss_image.runner", tfjsonpath.New("image_name"), knownvalue.Null()), // not configured
-			},
-		}},
+		ConfigStateChecks: []statecheck.StateCheck{
+			expectString("data.hss_image.runner", "scan_status", "success"),
+			expectInt("data.hss_image.runner", "vul_num", 1),
+			statecheck.ExpectKnownValue("data.hss_image.runner", tfjsonpath.New("image_name"), knownvalue.Null()), // not configured
+		},
 	})
 	for _, r := range e.sim.Requests() {
 		if r.Endpoint != simulator.CicdImages || r.Query.Get("image_id") != "img-cicd-ci" {
@@ -295,7 +271,7 @@ func TestAccImageValidation(t *testing.T) {
 	for _, s := range steps {
 		ts = append(ts, resource.TestStep{Config: e.config("data \"hss_image\" \"x\" {\n" + s.body + "\n}\n"), ExpectError: errorLike(s.want...)})
 	}
-	resource.UnitTest(t, resource.TestCase{ProtoV6ProviderFactories: protoV6ProviderFactories, Steps: ts})
+	unitTest(t, ts...)
 	e.expectNoRequests(t)
 }
 
@@ -308,21 +284,16 @@ func TestAccImageStrictAnswers(t *testing.T) {
 	const item = `{"id": 1, "image_id": "img-x", "image_type": "private_image", "namespace": "shop", "image_name": "web", "image_version": "2.0", "scan_status": "quarantined", "latest_scan_time": 1767225600000%s}`
 	e.sim.Inject(simulator.Fault{Endpoint: simulator.RegistryImages, Status: 200, Times: 100, Body: `{"total_num": 1, "data_list": [` + fmt.Sprintf(item, "") + `]}`})
 	summary := e.config(summaryOf("private_image", "shop", "web", "2.0", ""))
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config:      summary,
-				ExpectError: errorLike("Image security numbers cannot be trusted", `private_image shop/web:2.0 has scan_status "quarantined", not "success"`),
-			},
+	unitTest(t,
+		resource.TestStep{
+			Config:      summary,
+			ExpectError: errorLike("Image security numbers cannot be trusted", `private_image shop/web:2.0 has scan_status "quarantined", not "success"`),
 		},
-	})
+	)
 	e2 := newTestEnv(t)
 	e2.sim.Inject(simulator.Fault{Endpoint: simulator.RegistryImages, Status: 200, Times: 100, Body: `{"total_num": 1, "data_list": [` + fmt.Sprintf(item, `, "vul_num": "many"`) + `]}`})
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: e2.config(`
+	unitTest(t, resource.TestStep{
+		Config: e2.config(`
 data "hss_image" "x" {
   image_type    = "private_image"
   namespace     = "shop"
@@ -330,8 +301,7 @@ data "hss_image" "x" {
   image_version = "2.0"
 }
 `),
-			ExpectError: errorLike("Cannot list HSS images", "GET /v5/", "/image/registries/images: cannot decode field data_list[0].vul_num:",
-				`want a non-negative integer or numeric string, got "many" (request id`),
-		}},
+		ExpectError: errorLike("Cannot list HSS images", "GET /v5/", "/image/registries/images: cannot decode field data_list[0].vul_num:",
+			`want a non-negative integer or numeric string, got "many" (request id`),
 	})
 }

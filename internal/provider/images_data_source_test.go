@@ -20,10 +20,8 @@ func image(name, version, status string) knownvalue.Check {
 func TestAccImagesRelease(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: e.config(`
+	unitTest(t, resource.TestStep{
+		Config: e.config(`
 data "hss_images" "release" {
   image_type = "private_image"
   namespace  = "release"
@@ -35,21 +33,20 @@ data "hss_images" "failed" {
   scan_status = "failed"
 }
 `),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.hss_images.release", tfjsonpath.New("images"), knownvalue.ListExact([]knownvalue.Check{
-					image("checkout", "4.0", "success"),
-					image("gateway", "3.0", "success"),
-					image("ledger", "1.4", "failed"),
-					image("media", "5.1", "download_failed"),
-					image("model", "9.0", "image_oversized"),
-					image("notify", "0.8", "waiting_for_scan"),
-					image("search", "2.3", "unscan"),
-				})),
-				statecheck.ExpectKnownValue("data.hss_images.release", tfjsonpath.New("images").AtSliceIndex(1).AtMapKey("architectures").AtSliceIndex(1).AtMapKey("scan_status"),
-					knownvalue.StringExact("failed")),
-				statecheck.ExpectKnownValue("data.hss_images.failed", tfjsonpath.New("images"), knownvalue.ListExact([]knownvalue.Check{image("ledger", "1.4", "failed")})),
-			},
-		}},
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("data.hss_images.release", tfjsonpath.New("images"), knownvalue.ListExact([]knownvalue.Check{
+				image("checkout", "4.0", "success"),
+				image("gateway", "3.0", "success"),
+				image("ledger", "1.4", "failed"),
+				image("media", "5.1", "download_failed"),
+				image("model", "9.0", "image_oversized"),
+				image("notify", "0.8", "waiting_for_scan"),
+				image("search", "2.3", "unscan"),
+			})),
+			statecheck.ExpectKnownValue("data.hss_images.release", tfjsonpath.New("images").AtSliceIndex(1).AtMapKey("architectures").AtSliceIndex(1).AtMapKey("scan_status"),
+				knownvalue.StringExact("failed")),
+			statecheck.ExpectKnownValue("data.hss_images.failed", tfjsonpath.New("images"), knownvalue.ListExact([]knownvalue.Check{image("ledger", "1.4", "failed")})),
+		},
 	})
 }
 
@@ -57,20 +54,17 @@ data "hss_images" "failed" {
 func TestAccImagesNameFilterIsExact(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: e.config(`
+	unitTest(t, resource.TestStep{
+		Config: e.config(`
 data "hss_images" "redis" {
   image_type = "private_image"
   namespace  = "mirror"
   image_name = "redis"
 }
 `),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.hss_images.redis", tfjsonpath.New("images"), knownvalue.ListExact([]knownvalue.Check{image("redis", "7.2", "success")})),
-			},
-		}},
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("data.hss_images.redis", tfjsonpath.New("images"), knownvalue.ListExact([]knownvalue.Check{image("redis", "7.2", "success")})),
+		},
 	})
 	if n := e.sim.Count(simulator.RegistryImages); n == 0 || n%2 != 0 {
 		t.Fatalf("%d list requests; want two pages per read", n)
@@ -80,15 +74,13 @@ data "hss_images" "redis" {
 func TestAccImagesLocal(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config:      e.config("data \"hss_images\" \"x\" {\nimage_type = \"local_image\"\nnamespace = \"shop\"\n}\n"),
-				ExpectError: errorLike("Filter does not apply", `namespace does not apply when image_type is "local_image"`),
-			},
-			{
-				Config: e.config(`
+	unitTest(t,
+		resource.TestStep{
+			Config:      e.config("data \"hss_images\" \"x\" {\nimage_type = \"local_image\"\nnamespace = \"shop\"\n}\n"),
+			ExpectError: errorLike("Filter does not apply", `namespace does not apply when image_type is "local_image"`),
+		},
+		resource.TestStep{
+			Config: e.config(`
 data "hss_images" "local" {
   image_type = "local_image"
 }
@@ -98,15 +90,14 @@ data "hss_images" "waiting" {
   scan_status = "waiting"
 }
 `),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("data.hss_images.local", tfjsonpath.New("images"), knownvalue.ListExact([]knownvalue.Check{
-						image("busybox", "1.36", "waiting"),
-						image("nginx", "1.27", "success"),
-						image("redis", "7.2", "success"),
-					})),
-					statecheck.ExpectKnownValue("data.hss_images.waiting", tfjsonpath.New("images"), knownvalue.ListExact([]knownvalue.Check{image("busybox", "1.36", "waiting")})),
-				},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.hss_images.local", tfjsonpath.New("images"), knownvalue.ListExact([]knownvalue.Check{
+					image("busybox", "1.36", "waiting"),
+					image("nginx", "1.27", "success"),
+					image("redis", "7.2", "success"),
+				})),
+				statecheck.ExpectKnownValue("data.hss_images.waiting", tfjsonpath.New("images"), knownvalue.ListExact([]knownvalue.Check{image("busybox", "1.36", "waiting")})),
 			},
 		},
-	})
+	)
 }

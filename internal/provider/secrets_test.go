@@ -24,6 +24,10 @@ var secrets = []string{
 	"SDK-HMAC-SHA256 Access", "Signature=",
 }
 
+// rejectedIDToken is the id token of the oidc-error mode: IAM refuses it,
+// and it is as secret as one it accepts.
+const rejectedIDToken = "eyJ.rejected-id-token.sig"
+
 // secretsOf adds what the simulator issued so far: agency, OIDC and
 // metadata keys, unscoped tokens, metadata sessions.
 func secretsOf(sim *simulator.Simulator) func() []string {
@@ -99,11 +103,11 @@ func TestAccSecretsNeverLeak(t *testing.T) {
 		// A rejected request: the error names the failure, not the key.
 		"error": {"HW_ACCESS_KEY": simulator.DefaultTempAccessKey, "HW_SECRET_KEY": simulator.DefaultSecretKey, "HW_SECURITY_TOKEN": simulator.DefaultSecurityToken},
 		// A rejected id token: the error names the failure, not the token.
-		"oidc-error": with(agency, map[string]string{"HW_ASSUME_ROLE_IDP_ID": simulator.DefaultIdpID, "HW_ASSUME_ROLE_ID_TOKEN": "eyJ.rejected-id-token.sig"}),
+		"oidc-error": with(agency, map[string]string{"HW_ASSUME_ROLE_IDP_ID": simulator.DefaultIdpID, "HW_ASSUME_ROLE_ID_TOKEN": rejectedIDToken}),
 	}
 	envNames := []string{"HW_ACCESS_KEY", "HW_SECRET_KEY", "HW_SECURITY_TOKEN", "HW_AUTH_TOKEN", "HW_SHARED_CONFIG_FILE", "HW_PROFILE",
 		"HW_ASSUME_ROLE_AGENCY_NAME", "HW_ASSUME_ROLE_DOMAIN_ID", "HW_ASSUME_ROLE_IDP_ID", "HW_ASSUME_ROLE_ID_TOKEN", envTestMetadataEndpoint}
-	leak := secretsOf(e.sim)
+	leak := func() []string { return append(secretsOf(e.sim)(), rejectedIDToken) }
 	for _, auth := range []string{authAKSK, authTemp, authToken, "profile", "agency", "oidc", "metadata", "error", "oidc-error"} {
 		t.Run(auth, func(t *testing.T) {
 			for _, name := range envNames {
@@ -115,24 +119,8 @@ func TestAccSecretsNeverLeak(t *testing.T) {
 					t.Setenv(name, "")
 				}
 			}
-			if auth == "oidc-error" {
-				resource.UnitTest(t, resource.TestCase{
-					ProtoV6ProviderFactories: protoV6ProviderFactories,
-					Steps: []resource.TestStep{{
-						Config:      provider + ds,
-						ExpectError: errorLike("HTTP 401", "id token failed verification"),
-					}},
-				})
-				return
-			}
-			if auth == "error" {
-				resource.UnitTest(t, resource.TestCase{
-					ProtoV6ProviderFactories: protoV6ProviderFactories,
-					Steps: []resource.TestStep{{
-						Config:      provider + ds,
-						ExpectError: errorLike("HTTP 401", "The signature does not match"),
-					}},
-				})
+			if want, ok := map[string]string{"error": "The signature does not match", "oidc-error": "id token failed verification"}[auth]; ok {
+				unitTest(t, resource.TestStep{Config: provider + ds, ExpectError: errorLike("HTTP 401", want)})
 				return
 			}
 			resource.UnitTest(t, resource.TestCase{

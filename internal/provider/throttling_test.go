@@ -63,6 +63,9 @@ data "hss_image_baseline_statistic" "x" {
 			ok, throttled := e.sim.Answered(http.StatusOK), e.sim.Answered(http.StatusTooManyRequests)
 			t.Logf("%s: quota %d/s: %d successful answers, %d throttled, %d requests in all, %.1fs (the quota allows %d requests in %.1fs)",
 				tt.name, tt.quota, ok, throttled, len(e.sim.Requests()), time.Since(start).Seconds(), ok, float64(ok-tt.quota)/float64(tt.quota))
+			if throttled == 0 {
+				t.Fatalf("no request was throttled (%d successful answers): the quota never applied, so the test proves nothing", ok)
+			}
 			if throttled*5 > ok {
 				t.Fatalf("%d throttled answers for %d successful ones, want at most 1 per 5", throttled, ok)
 			}

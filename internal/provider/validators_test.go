@@ -6,8 +6,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 )
 
@@ -234,36 +232,6 @@ func TestAccImageBaselineExportImportIsRefused(t *testing.T) {
 		}},
 	})
 	e.expectNoRequests(t)
-}
-
-func TestImageBaselineExportActionValidationAtPlan(t *testing.T) {
-	h := newProtocolHarness(t)
-	timeouts := func(invoke string) tftypes.Value {
-		typ := tftypes.Object{AttributeTypes: map[string]tftypes.Type{"invoke": tftypes.String}}
-		return tftypes.NewValue(typ, map[string]tftypes.Value{"invoke": str(invoke)})
-	}
-	for _, tc := range []struct {
-		set  map[string]tftypes.Value
-		want string
-	}{
-		{map[string]tftypes.Value{"export_size": num(1), "timeouts": timeouts("-1m")}, `timeouts.invoke must be a positive duration with a unit, such as "30s", "20m" or "168h" (units ns, us, ms, s, m, h), got "-1m"`},
-		{map[string]tftypes.Value{"export_size": num(1), "region": str("x@127.0.0.1:1/")}, "is not a Huawei Cloud region id"},
-		{map[string]tftypes.Value{"export_size": num(1), "image_name": str("web\n")}, "trimspace()"},
-		{map[string]tftypes.Value{"export_size": num(1), "image_id_list": tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, []tftypes.Value{tftypes.NewValue(tftypes.String, nil)})}, "image_id_list[0] is null"},
-	} {
-		v, err := h.server.ValidateActionConfig(t.Context(), &tfprotov6.ValidateActionConfigRequest{ActionType: "hss_image_baseline_export", Config: h.config(tc.set)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var all []string
-		for _, d := range v.Diagnostics {
-			all = append(all, d.Summary+": "+d.Detail)
-		}
-		if !strings.Contains(strings.Join(all, "\n"), tc.want) {
-			t.Errorf("%v: diagnostics %q, want %q", tc.set, all, tc.want)
-		}
-	}
-	h.e.expectNoRequests(t)
 }
 
 // A null item that reaches a read (unknown at plan, null at apply) is an

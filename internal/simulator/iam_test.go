@@ -15,12 +15,7 @@ func TestIAMStrictness(t *testing.T) {
 		return `{"auth":{"identity":{"methods":["assume_role"],"assume_role":{"agency_name":"` + DefaultAgencyName + `","domain_name":"` + DefaultDomainName + `","duration_seconds":` + duration + `}}}}`
 	}
 	json := map[string]string{"Content-Type": "application/json;charset=UTF-8"}
-	tests := []struct {
-		name, method, path, query, body string
-		header                          map[string]string
-		status                          int
-		code, msg                       string
-	}{
+	tests := []routeCase{
 		{"projects", "GET", "/v3/projects", "name=cn-north-4", "", nil, 200, "", ""},
 		{"projects, unknown parameter", "GET", "/v3/projects", "name=cn-north-4&limit=1", "", nil, 400, "IAM.0007", "limit"},
 		{"securitytokens", "POST", "/v3.0/OS-CREDENTIAL/securitytokens", "", assume("900"), json, 201, "", ""},
@@ -32,18 +27,7 @@ func TestIAMStrictness(t *testing.T) {
 		{"STS with a token", "POST", "/v5/agencies/assume", "", `{}`, nil, 401, "STS.0001", "signed requests only"},
 		{"token info, bad subject", "GET", "/v3/auth/tokens", "", "", map[string]string{"X-Subject-Token": "nope"}, 404, "IAM.0011", "subject token"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			status, body := do(t, srv, tt.method, tt.path, tt.query, tt.body, tt.header)
-			if status != tt.status {
-				t.Fatalf("status %d, want %d: %v", status, tt.status, body)
-			}
-			msg, _ := body["error_msg"].(string)
-			if tt.code != "" && (body["error_code"] != tt.code || !strings.Contains(msg, tt.msg)) {
-				t.Fatalf("got %v, want %s containing %q", body, tt.code, tt.msg)
-			}
-		})
-	}
+	checkRoutes(t, srv, tests)
 	if n := sim.CredentialsIssued(); n != 1 {
 		t.Fatalf("%d credentials issued, want 1", n)
 	}

@@ -316,24 +316,20 @@ func (s *Simulator) Stats() Stats {
 
 // Count is how many requests an endpoint received.
 func (s *Simulator) Count(e Endpoint) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, r := range s.requests {
-		if r.Endpoint == e {
-			n++
-		}
-	}
-	return n
+	return s.countWhere(func(r Request) bool { return r.Endpoint == e })
 }
 
 // Answered is how many requests were answered with status.
 func (s *Simulator) Answered(status int) int {
+	return s.countWhere(func(r Request) bool { return r.Status == status })
+}
+
+func (s *Simulator) countWhere(match func(Request) bool) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
 	for _, r := range s.requests {
-		if r.Status == status {
+		if match(r) {
 			n++
 		}
 	}

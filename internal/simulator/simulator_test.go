@@ -43,17 +43,37 @@ func do(t *testing.T, srv *httptest.Server, method, path, query, body string, he
 	return resp.StatusCode, out
 }
 
+// routeCase is one request and the answer it must get: status, and for an
+// error the error code and a part of the message.
+type routeCase struct {
+	name, method, path, query, body string
+	header                          map[string]string
+	status                          int
+	code, msg                       string
+}
+
+func checkRoutes(t *testing.T, srv *httptest.Server, tests []routeCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := do(t, srv, tt.method, tt.path, tt.query, tt.body, tt.header)
+			if status != tt.status {
+				t.Fatalf("status %d, want %d: %v", status, tt.status, body)
+			}
+			msg, _ := body["error_msg"].(string)
+			if tt.code != "" && (body["error_code"] != tt.code || !strings.Contains(msg, tt.msg)) {
+				t.Fatalf("got %v, want %s containing %q", body, tt.code, tt.msg)
+			}
+		})
+	}
+}
+
 func TestStrictness(t *testing.T) {
 	sim := New(Options{})
 	srv := NewServer(sim)
 	defer srv.Close()
 	base := "/v5/" + DefaultProjectID
-	tests := []struct {
-		name, method, path, query, body string
-		header                          map[string]string
-		status                          int
-		code, msg                       string
-	}{
+	tests := []routeCase{
 		{"ok", "GET", base + "/image/baseline/statistic", "image_type=local", "", nil, 200, "", ""},
 		{"missing image_type", "GET", base + "/image/baseline/statistic", "", "", nil, 400, "HSS.0001", "image_type is required"},
 		{"bad enum", "GET", base + "/image/baseline/statistic", "image_type=public", "", nil, 400, "HSS.0001", "image_type must be one of"},
@@ -73,18 +93,7 @@ func TestStrictness(t *testing.T) {
 		{"unknown route", "GET", base + "/image/other", "", "", nil, 404, "APIGW.0101", "does not exist"},
 		{"wrong method", "POST", base + "/image/baseline/statistic", "image_type=local", `{}`, nil, 404, "APIGW.0101", ""},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			status, body := do(t, srv, tt.method, tt.path, tt.query, tt.body, tt.header)
-			if status != tt.status {
-				t.Fatalf("status %d, want %d: %v", status, tt.status, body)
-			}
-			msg, _ := body["error_msg"].(string)
-			if tt.code != "" && (body["error_code"] != tt.code || !strings.Contains(msg, tt.msg)) {
-				t.Fatalf("got %v, want %s containing %q", body, tt.code, tt.msg)
-			}
-		})
-	}
+	checkRoutes(t, srv, tests)
 }
 
 func TestSignatureChecks(t *testing.T) {
