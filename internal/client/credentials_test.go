@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -327,6 +328,37 @@ func TestMetadataCredentials(t *testing.T) {
 	c = newClient(t, srv.URL, client.Credentials{}, func(cfg *client.Config) { cfg.Metadata = &client.MetadataSource{Endpoint: srv.URL} })
 	if err := c.CheckCredentials(context.Background()); err == nil || !strings.Contains(err.Error(), "HTTP 404") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// A metadata answer without a whole credential is an error naming the
+// missing field, never a half-filled sign-in; no value reaches the error.
+func TestMetadataIncompleteCredential(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{`{}`, "field credential: missing; is an agency attached to this instance?"},
+		{`{"credential": {"access": "AK-VALUE", "securitytoken": "ST-VALUE", "expires_at": "2030-01-01T00:00:00Z"}}`, "field credential.secret: missing"},
+		{`{"credential": {"access": "AK-VALUE", "secret": "SK-VALUE", "securitytoken": "ST-VALUE", "expires_at": "tomorrow"}}`, "field credential.expiry: want an RFC 3339 time"},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/openstack/latest/securitykey" {
+				http.NotFound(w, r) // no session token API
+				return
+			}
+			fmt.Fprint(w, tc.body)
+		}))
+		c, err := client.New(client.Config{Region: "cn-north-4", Metadata: &client.MetadataSource{Endpoint: srv.URL}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.CheckCredentials(context.Background())
+		srv.Close()
+		var me *client.MetadataError
+		if !errors.As(err, &me) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want a metadata error with %q", tc.body, err, tc.want)
+		}
+		if err != nil && (strings.Contains(err.Error(), "SK-VALUE") || strings.Contains(err.Error(), "ST-VALUE")) {
+			t.Errorf("%s: the error shows a credential: %v", tc.body, err)
+		}
 	}
 }
 
