@@ -233,6 +233,46 @@ func TestProjectLookupFollowsLinksAndRefusesToGuess(t *testing.T) {
 	}
 }
 
+// links.next is followed only on the configured IAM endpoint (credentials
+// go nowhere else), and a loop of links ends in an error, not a hung plan.
+func TestProjectLookupRefusesForeignAndEndlessLinks(t *testing.T) {
+	var foreign int
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		foreign++
+		fmt.Fprint(w, `{"projects": []}`)
+	}))
+	t.Cleanup(other.Close)
+	for _, tc := range []struct{ next, want string }{
+		{other.URL + "/v3/projects?name=cn-north-4&page=2", `field links.next: not a URL of the IAM endpoint`},
+		{"", "field links.next: still set after 100 pages"}, // empty: this page again
+	} {
+		var pages int
+		iam := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			pages++
+			next := tc.next
+			if next == "" {
+				next = "http://" + r.Host + r.URL.RequestURI()
+			}
+			fmt.Fprintf(w, `{"projects": [], "links": {"next": %q}}`, next)
+		}))
+		c, err := client.New(client.Config{Endpoint: iam.URL, AuthURL: iam.URL + "/v3", Region: "cn-north-4", Credentials: aksk, RetryWaitMin: time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Project(context.Background(), "cn-north-4")
+		iam.Close()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("next %s: got %v, want %q", tc.next, err, tc.want)
+		}
+		if pages > 100 {
+			t.Errorf("next %s: %d pages asked for", tc.next, pages)
+		}
+	}
+	if foreign != 0 {
+		t.Fatalf("%d requests went to a host links.next named", foreign)
+	}
+}
+
 func TestTokenProjectIsTheTokensScope(t *testing.T) {
 	sim, srv := startSim(t)
 	c := newClient(t, srv.URL, token, func(cfg *client.Config) { cfg.ProjectID = "" })
