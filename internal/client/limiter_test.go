@@ -222,6 +222,14 @@ func TestBreaker(t *testing.T) {
 	if ok, _, _ := b.allow(); ok {
 		t.Fatal("a second request while the probe is out")
 	}
+	clock.advance(time.Second)
+	if ok, _, _ := b.allow(); ok {
+		t.Fatal("a second probe while the first is still out, a probe interval later")
+	}
+	b.abandoned() // the probe's caller went away
+	if ok, _, _ := b.allow(); !ok {
+		t.Fatal("no probe after the last one was abandoned")
+	}
 	b.noAnswer(refused) // the probe failed
 	clock.advance(time.Second)
 	if ok, _, _ := b.allow(); !ok {
