@@ -388,6 +388,8 @@ func TestDecodeErrors(t *testing.T) {
 		{`{"image_weak_pwd": 1, "pwd_`, "cannot decode response body"},
 		{``, "cannot decode response body"},
 		{`[]`, "cannot decode response body"},
+		{`null`, "cannot decode response body: expected a JSON object, got null"},
+		{`{"image_weak_pwd": 1, "pwd_policy": 2, "security_check": 3} {"image_weak_pwd": 9}`, "cannot decode response body: trailing data after the JSON object"},
 	}
 	for _, tt := range tests {
 		sim, srv := startSim(t)
