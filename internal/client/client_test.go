@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -373,6 +374,22 @@ func TestStallPastTimeoutFails(t *testing.T) {
 	var te *client.TransportError
 	if !errors.As(err, &te) || te.Attempts != 2 || !strings.HasSuffix(err.Error(), "no response after 2 attempt(s): no response within the request timeout of 50ms") {
 		t.Fatalf("got %v, want a transport error after 2 attempts", err)
+	}
+}
+
+// A certificate the client does not trust never heals: the read fails on
+// its first attempt instead of waiting out its retries.
+func TestUntrustedCertificateIsNotRetried(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		t.Error("a request got through an untrusted certificate")
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshake failures are expected
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.URL, aksk)
+	_, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
+	var te *client.TransportError
+	if !errors.As(err, &te) || te.Attempts != 1 || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("got %v, want a certificate error after 1 attempt", err)
 	}
 }
 
