@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -390,6 +391,40 @@ func TestUntrustedCertificateIsNotRetried(t *testing.T) {
 	var te *client.TransportError
 	if !errors.As(err, &te) || te.Attempts != 1 || !strings.Contains(err.Error(), "certificate") {
 		t.Fatalf("got %v, want a certificate error after 1 attempt", err)
+	}
+}
+
+// A caller that goes away is not HSS failing to answer: however many
+// callers cancel, the breaker stays closed for the next read.
+func TestCanceledReadsDoNotOpenTheBreaker(t *testing.T) {
+	arrived := make(chan struct{})
+	var mu sync.Mutex
+	hang := true
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		h := hang
+		mu.Unlock()
+		if h {
+			arrived <- struct{}{}
+			<-r.Context().Done()
+			return
+		}
+		fmt.Fprint(w, `{"image_weak_pwd": 1, "pwd_policy": 2, "security_check": 3}`)
+	}))
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.URL, aksk, func(cfg *client.Config) { cfg.RetryWaitMax = time.Minute })
+	for i := 0; i < 5; i++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() { <-arrived; cancel() }()
+		if _, err := c.GetBaselineStatistic(ctx, client.Scope{}, client.BaselineStatisticQuery{ImageType: "local", ImageName: ptr(strconv.Itoa(i))}); !errors.Is(err, context.Canceled) {
+			t.Fatalf("read %d: got %v, want the caller's cancellation", i, err)
+		}
+	}
+	mu.Lock()
+	hang = false
+	mu.Unlock()
+	if _, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"}); err != nil {
+		t.Fatalf("a read after callers went away: %v", err)
 	}
 }
 
