@@ -335,6 +335,54 @@ func TestOIDCRereadsTheIDTokenFile(t *testing.T) {
 	}
 }
 
+// A sign-in chain that cannot work is refused by New, before any request.
+func TestNewRefusesAnIncompleteSignIn(t *testing.T) {
+	oidc := client.OIDCSource{IdpID: "gh", IDToken: "jwt", AgencyName: "a", DomainID: "d"}
+	for _, tc := range []struct {
+		name string
+		edit func(*client.Config)
+		want string
+	}{
+		{"agency without a domain", func(c *client.Config) { c.AssumeRole = &client.AssumeRole{AgencyName: "a"} },
+			"exactly one of a domain name and a domain id"},
+		{"agency with both domains", func(c *client.Config) {
+			c.AssumeRole = &client.AssumeRole{AgencyName: "a", DomainName: "n", DomainID: "i"}
+		}, "exactly one of a domain name and a domain id"},
+		{"STS agency with a token", func(c *client.Config) {
+			c.Credentials = token
+			c.AssumeRole = &client.AssumeRole{AgencyName: "a", DomainID: "i"}
+		}, "by domain id (STS) needs access keys"},
+		{"OIDC without an identity provider", func(c *client.Config) { o := oidc; o.IdpID = ""; c.OIDC = &o },
+			"OIDC needs an identity provider id, an agency name and a domain id"},
+		{"OIDC without an id token", func(c *client.Config) { o := oidc; o.IDToken = ""; c.OIDC = &o },
+			"OIDC needs an id token or an id token file"},
+	} {
+		cfg := client.Config{Region: "cn-north-4", Credentials: aksk}
+		tc.edit(&cfg)
+		if _, err := client.New(cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// An empty id token file is an error, not an empty id token sent to IAM.
+func TestOIDCEmptyIDTokenFile(t *testing.T) {
+	sim, srv := startSim(t)
+	file := filepath.Join(t.TempDir(), "id-token")
+	if err := os.WriteFile(file, []byte(" \n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, srv.URL, client.Credentials{}, func(cfg *client.Config) {
+		cfg.OIDC = &client.OIDCSource{IdpID: simulator.DefaultIdpID, IDTokenFile: file, AgencyName: simulator.DefaultAgencyName, DomainID: simulator.DefaultDomainID}
+	})
+	if err := c.CheckCredentials(context.Background()); err == nil || !strings.Contains(err.Error(), "the id token file "+file+" is empty") {
+		t.Fatalf("got %v", err)
+	}
+	if n := sim.Count(simulator.IAMIDTokens); n != 0 {
+		t.Fatalf("%d id token exchanges for an empty file", n)
+	}
+}
+
 func TestOIDCRejectedTokenAndMissingSubjectToken(t *testing.T) {
 	sim, srv := startSim(t)
 	c := newClient(t, srv.URL, client.Credentials{}, func(cfg *client.Config) {
