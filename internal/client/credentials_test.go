@@ -284,6 +284,13 @@ func TestTokenProjectIsTheTokensScope(t *testing.T) {
 	if r.Header.Get("X-Auth-Token") != simulator.DefaultToken || r.Header.Get("X-Subject-Token") != simulator.DefaultToken {
 		t.Fatal("the token lookup must send the token as X-Auth-Token and X-Subject-Token")
 	}
+	// The token's project is its own region's only: another region's is
+	// looked up by name.
+	other, srv3 := startSimWith(t, simulator.Options{Projects: []simulator.Project{{ID: "p-n4", Name: "cn-north-4"}, {ID: "p-a", Name: "ap-southeast-1"}}})
+	c = newClient(t, srv3.URL, token, func(cfg *client.Config) { cfg.ProjectID = "" })
+	if id, err := c.Project(context.Background(), "ap-southeast-1"); err != nil || id != "p-a" || other.Count(simulator.IAMTokens) != 0 {
+		t.Fatalf("got %q, %v after %d token lookups; want p-a, looked up by name", id, err, other.Count(simulator.IAMTokens))
+	}
 	unscoped, srv2 := startSimWith(t, simulator.Options{UnscopedTokens: true})
 	c = newClient(t, srv2.URL, token, func(cfg *client.Config) { cfg.ProjectID = "" })
 	_, err := c.Project(context.Background(), "")
