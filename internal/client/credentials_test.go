@@ -114,6 +114,29 @@ func TestAgencyKeysRefreshOncePerExpiry(t *testing.T) {
 	}
 }
 
+// Keys that live long are replaced MaxRefreshMargin before they expire, not
+// when a third of their lifetime is left.
+func TestLongLivedKeysRefreshAtTheMaxMargin(t *testing.T) {
+	clk := &clock{now: time.Now()}
+	sim, srv := startSimWith(t, simulator.Options{Now: clk.Now})
+	sim.SetCredentialLifetime(time.Hour)
+	c := newClient(t, srv.URL, aksk, func(cfg *client.Config) {
+		cfg.Now = clk.Now
+		cfg.AssumeRole = &client.AssumeRole{AgencyName: simulator.DefaultAgencyName, DomainName: simulator.DefaultDomainName}
+	})
+	readMany(t, c, 3, "a")
+	clk.Advance(time.Hour - client.MaxRefreshMargin - time.Minute) // past two thirds, outside the margin
+	readMany(t, c, 3, "b")
+	if n := sim.Count(simulator.IAMSecurityTokens); n != 1 {
+		t.Fatalf("%d security token requests with %s left, want 1", n, client.MaxRefreshMargin+time.Minute)
+	}
+	clk.Advance(2 * time.Minute) // inside the margin
+	readMany(t, c, 3, "c")
+	if n := sim.Count(simulator.IAMSecurityTokens); n != 2 {
+		t.Fatalf("%d security token requests inside the margin, want 2", n)
+	}
+}
+
 // A refresh that fails while the current keys still work does not fail
 // reads; the next try, a little later, replaces them.
 func TestFailedRefreshKeepsValidKeys(t *testing.T) {
