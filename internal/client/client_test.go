@@ -691,32 +691,46 @@ func TestCoalescedReadsShareAFailure(t *testing.T) {
 }
 
 // A follower whose own context is alive does not inherit the leader's
-// cancellation: it asks for itself.
+// cancellation or deadline: it asks for itself.
 func TestCoalescedReadSurvivesLeaderCancel(t *testing.T) {
-	sim, srv := startSim(t)
-	sim.SetLatency(100 * time.Millisecond)
-	c := newClient(t, srv.URL, aksk)
-	leaderCtx, cancel := context.WithCancel(context.Background())
-	leaderDone := make(chan error, 1)
-	go func() {
-		_, err := c.GetBaselineStatistic(leaderCtx, client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
-		leaderDone <- err
-	}()
-	for sim.Count(simulator.BaselineStatistic) == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	followerDone := make(chan error, 1)
-	go func() {
-		_, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
-		followerDone <- err
-	}()
-	time.Sleep(10 * time.Millisecond) // let the follower join the leader's call
-	cancel()
-	if err := <-leaderDone; !errors.Is(err, context.Canceled) {
-		t.Fatalf("leader: %v", err)
-	}
-	if err := <-followerDone; err != nil {
-		t.Fatalf("follower inherited the leader's cancellation: %v", err)
+	for _, tc := range []struct {
+		name   string
+		leader func() (context.Context, context.CancelFunc) // the leader's context, and what ends it
+		want   error
+	}{
+		{"cancel", func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) }, context.Canceled},
+		{"deadline", func() (context.Context, context.CancelFunc) {
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			return ctx, func() { <-ctx.Done(); cancel() }
+		}, context.DeadlineExceeded},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sim, srv := startSim(t)
+			sim.SetLatency(100 * time.Millisecond)
+			c := newClient(t, srv.URL, aksk)
+			leaderCtx, end := tc.leader()
+			leaderDone := make(chan error, 1)
+			go func() {
+				_, err := c.GetBaselineStatistic(leaderCtx, client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
+				leaderDone <- err
+			}()
+			for sim.Count(simulator.BaselineStatistic) == 0 {
+				time.Sleep(time.Millisecond)
+			}
+			followerDone := make(chan error, 1)
+			go func() {
+				_, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
+				followerDone <- err
+			}()
+			time.Sleep(10 * time.Millisecond) // let the follower join the leader's call
+			end()
+			if err := <-leaderDone; !errors.Is(err, tc.want) {
+				t.Fatalf("leader: %v", err)
+			}
+			if err := <-followerDone; err != nil {
+				t.Fatalf("follower inherited the leader's %s: %v", tc.name, err)
+			}
+		})
 	}
 }
 
