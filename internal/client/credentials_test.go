@@ -480,6 +480,39 @@ func TestMetadataIncompleteCredential(t *testing.T) {
 	}
 }
 
+// An agency answer (IAM securitytokens by domain name, STS by domain id)
+// without a whole credential is an error naming the missing field; no
+// value reaches the error.
+func TestAgencyIncompleteCredential(t *testing.T) {
+	for _, tc := range []struct {
+		endpoint simulator.Endpoint
+		role     client.AssumeRole
+		body     string
+		want     string
+	}{
+		{simulator.IAMSecurityTokens, client.AssumeRole{AgencyName: simulator.DefaultAgencyName, DomainName: simulator.DefaultDomainName},
+			`{}`, "field credential: missing"},
+		{simulator.IAMSecurityTokens, client.AssumeRole{AgencyName: simulator.DefaultAgencyName, DomainName: simulator.DefaultDomainName},
+			`{"credential": {"access": "AK-VALUE", "securitytoken": "ST-VALUE", "expires_at": "2030-01-01T00:00:00Z"}}`, "field credential.secret: missing"},
+		{simulator.STSAssume, client.AssumeRole{AgencyName: simulator.DefaultAgencyName, DomainID: simulator.DefaultDomainID},
+			`{}`, "field credentials: missing"},
+		{simulator.STSAssume, client.AssumeRole{AgencyName: simulator.DefaultAgencyName, DomainID: simulator.DefaultDomainID},
+			`{"credentials": {"access_key_id": "AK-VALUE", "secret_access_key": "SK-VALUE", "expiration": "2030-01-01T00:00:00Z"}}`, "field credentials.security token: missing"},
+	} {
+		sim, srv := startSim(t)
+		sim.Inject(simulator.Fault{Endpoint: tc.endpoint, Status: 200, Body: tc.body})
+		c := newClient(t, srv.URL, aksk, func(cfg *client.Config) { role := tc.role; cfg.AssumeRole = &role })
+		err := c.CheckCredentials(context.Background())
+		var ce *client.CredentialError
+		if !errors.As(err, &ce) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s %s: got %v, want a credential error with %q", tc.endpoint, tc.body, err, tc.want)
+		}
+		if err != nil && (strings.Contains(err.Error(), "SK-VALUE") || strings.Contains(err.Error(), "ST-VALUE")) {
+			t.Errorf("%s: the error shows a credential: %v", tc.endpoint, err)
+		}
+	}
+}
+
 // Off ECS, a metadata address that never answers fails within the short
 // timeout: without one, this test would hang until go test's own timeout.
 func TestMetadataUnreachableFailsFast(t *testing.T) {
