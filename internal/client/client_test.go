@@ -3,7 +3,9 @@ package client_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -376,6 +378,56 @@ func TestStallPastTimeoutFails(t *testing.T) {
 	}
 }
 
+// A certificate the client does not trust never heals: the read fails on
+// its first attempt instead of waiting out its retries.
+func TestUntrustedCertificateIsNotRetried(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		t.Error("a request got through an untrusted certificate")
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshake failures are expected
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.URL, aksk)
+	_, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
+	var te *client.TransportError
+	if !errors.As(err, &te) || te.Attempts != 1 || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("got %v, want a certificate error after 1 attempt", err)
+	}
+}
+
+// A caller that goes away is not HSS failing to answer: however many
+// callers cancel, the breaker stays closed for the next read.
+func TestCanceledReadsDoNotOpenTheBreaker(t *testing.T) {
+	arrived := make(chan struct{})
+	var mu sync.Mutex
+	hang := true
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		h := hang
+		mu.Unlock()
+		if h {
+			arrived <- struct{}{}
+			<-r.Context().Done()
+			return
+		}
+		fmt.Fprint(w, `{"image_weak_pwd": 1, "pwd_policy": 2, "security_check": 3}`)
+	}))
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.URL, aksk, func(cfg *client.Config) { cfg.RetryWaitMax = time.Minute })
+	for i := 0; i < 5; i++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() { <-arrived; cancel() }()
+		if _, err := c.GetBaselineStatistic(ctx, client.Scope{}, client.BaselineStatisticQuery{ImageType: "local", ImageName: ptr(strconv.Itoa(i))}); !errors.Is(err, context.Canceled) {
+			t.Fatalf("read %d: got %v, want the caller's cancellation", i, err)
+		}
+	}
+	mu.Lock()
+	hang = false
+	mu.Unlock()
+	if _, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"}); err != nil {
+		t.Fatalf("a read after callers went away: %v", err)
+	}
+}
+
 func TestDecodeErrors(t *testing.T) {
 	tests := []struct {
 		body, want string
@@ -388,6 +440,8 @@ func TestDecodeErrors(t *testing.T) {
 		{`{"image_weak_pwd": 1, "pwd_`, "cannot decode response body"},
 		{``, "cannot decode response body"},
 		{`[]`, "cannot decode response body"},
+		{`null`, "cannot decode response body: expected a JSON object, got null"},
+		{`{"image_weak_pwd": 1, "pwd_policy": 2, "security_check": 3} {"image_weak_pwd": 9}`, "cannot decode response body: trailing data after the JSON object"},
 	}
 	for _, tt := range tests {
 		sim, srv := startSim(t)
@@ -637,32 +691,46 @@ func TestCoalescedReadsShareAFailure(t *testing.T) {
 }
 
 // A follower whose own context is alive does not inherit the leader's
-// cancellation: it asks for itself.
+// cancellation or deadline: it asks for itself.
 func TestCoalescedReadSurvivesLeaderCancel(t *testing.T) {
-	sim, srv := startSim(t)
-	sim.SetLatency(100 * time.Millisecond)
-	c := newClient(t, srv.URL, aksk)
-	leaderCtx, cancel := context.WithCancel(context.Background())
-	leaderDone := make(chan error, 1)
-	go func() {
-		_, err := c.GetBaselineStatistic(leaderCtx, client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
-		leaderDone <- err
-	}()
-	for sim.Count(simulator.BaselineStatistic) == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	followerDone := make(chan error, 1)
-	go func() {
-		_, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
-		followerDone <- err
-	}()
-	time.Sleep(10 * time.Millisecond) // let the follower join the leader's call
-	cancel()
-	if err := <-leaderDone; !errors.Is(err, context.Canceled) {
-		t.Fatalf("leader: %v", err)
-	}
-	if err := <-followerDone; err != nil {
-		t.Fatalf("follower inherited the leader's cancellation: %v", err)
+	for _, tc := range []struct {
+		name   string
+		leader func() (context.Context, context.CancelFunc) // the leader's context, and what ends it
+		want   error
+	}{
+		{"cancel", func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) }, context.Canceled},
+		{"deadline", func() (context.Context, context.CancelFunc) {
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			return ctx, func() { <-ctx.Done(); cancel() }
+		}, context.DeadlineExceeded},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sim, srv := startSim(t)
+			sim.SetLatency(100 * time.Millisecond)
+			c := newClient(t, srv.URL, aksk)
+			leaderCtx, end := tc.leader()
+			leaderDone := make(chan error, 1)
+			go func() {
+				_, err := c.GetBaselineStatistic(leaderCtx, client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
+				leaderDone <- err
+			}()
+			for sim.Count(simulator.BaselineStatistic) == 0 {
+				time.Sleep(time.Millisecond)
+			}
+			followerDone := make(chan error, 1)
+			go func() {
+				_, err := c.GetBaselineStatistic(context.Background(), client.Scope{}, client.BaselineStatisticQuery{ImageType: "local"})
+				followerDone <- err
+			}()
+			time.Sleep(10 * time.Millisecond) // let the follower join the leader's call
+			end()
+			if err := <-leaderDone; !errors.Is(err, tc.want) {
+				t.Fatalf("leader: %v", err)
+			}
+			if err := <-followerDone; err != nil {
+				t.Fatalf("follower inherited the leader's %s: %v", tc.name, err)
+			}
+		})
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -110,6 +111,29 @@ func TestAgencyKeysRefreshOncePerExpiry(t *testing.T) {
 	body := string(sim.Requests()[0].Body)
 	if !strings.Contains(body, `"duration_seconds":900`) || !strings.Contains(body, `"domain_name":"`+simulator.DefaultDomainName+`"`) {
 		t.Fatalf("assume_role body does not carry the duration and domain: %s", body)
+	}
+}
+
+// Keys that live long are replaced MaxRefreshMargin before they expire, not
+// when a third of their lifetime is left.
+func TestLongLivedKeysRefreshAtTheMaxMargin(t *testing.T) {
+	clk := &clock{now: time.Now()}
+	sim, srv := startSimWith(t, simulator.Options{Now: clk.Now})
+	sim.SetCredentialLifetime(time.Hour)
+	c := newClient(t, srv.URL, aksk, func(cfg *client.Config) {
+		cfg.Now = clk.Now
+		cfg.AssumeRole = &client.AssumeRole{AgencyName: simulator.DefaultAgencyName, DomainName: simulator.DefaultDomainName}
+	})
+	readMany(t, c, 3, "a")
+	clk.Advance(time.Hour - client.MaxRefreshMargin - time.Minute) // past two thirds, outside the margin
+	readMany(t, c, 3, "b")
+	if n := sim.Count(simulator.IAMSecurityTokens); n != 1 {
+		t.Fatalf("%d security token requests with %s left, want 1", n, client.MaxRefreshMargin+time.Minute)
+	}
+	clk.Advance(2 * time.Minute) // inside the margin
+	readMany(t, c, 3, "c")
+	if n := sim.Count(simulator.IAMSecurityTokens); n != 2 {
+		t.Fatalf("%d security token requests inside the margin, want 2", n)
 	}
 }
 
@@ -232,6 +256,46 @@ func TestProjectLookupFollowsLinksAndRefusesToGuess(t *testing.T) {
 	}
 }
 
+// links.next is followed only on the configured IAM endpoint (credentials
+// go nowhere else), and a loop of links ends in an error, not a hung plan.
+func TestProjectLookupRefusesForeignAndEndlessLinks(t *testing.T) {
+	var foreign int
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		foreign++
+		fmt.Fprint(w, `{"projects": []}`)
+	}))
+	t.Cleanup(other.Close)
+	for _, tc := range []struct{ next, want string }{
+		{other.URL + "/v3/projects?name=cn-north-4&page=2", `field links.next: not a URL of the IAM endpoint`},
+		{"", "field links.next: still set after 100 pages"}, // empty: this page again
+	} {
+		var pages int
+		iam := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			pages++
+			next := tc.next
+			if next == "" {
+				next = "http://" + r.Host + r.URL.RequestURI()
+			}
+			fmt.Fprintf(w, `{"projects": [], "links": {"next": %q}}`, next)
+		}))
+		c, err := client.New(client.Config{Endpoint: iam.URL, AuthURL: iam.URL + "/v3", Region: "cn-north-4", Credentials: aksk, RetryWaitMin: time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Project(context.Background(), "cn-north-4")
+		iam.Close()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("next %s: got %v, want %q", tc.next, err, tc.want)
+		}
+		if pages > 100 {
+			t.Errorf("next %s: %d pages asked for", tc.next, pages)
+		}
+	}
+	if foreign != 0 {
+		t.Fatalf("%d requests went to a host links.next named", foreign)
+	}
+}
+
 func TestTokenProjectIsTheTokensScope(t *testing.T) {
 	sim, srv := startSim(t)
 	c := newClient(t, srv.URL, token, func(cfg *client.Config) { cfg.ProjectID = "" })
@@ -242,6 +306,13 @@ func TestTokenProjectIsTheTokensScope(t *testing.T) {
 	r := sim.Requests()[0]
 	if r.Header.Get("X-Auth-Token") != simulator.DefaultToken || r.Header.Get("X-Subject-Token") != simulator.DefaultToken {
 		t.Fatal("the token lookup must send the token as X-Auth-Token and X-Subject-Token")
+	}
+	// The token's project is its own region's only: another region's is
+	// looked up by name.
+	other, srv3 := startSimWith(t, simulator.Options{Projects: []simulator.Project{{ID: "p-n4", Name: "cn-north-4"}, {ID: "p-a", Name: "ap-southeast-1"}}})
+	c = newClient(t, srv3.URL, token, func(cfg *client.Config) { cfg.ProjectID = "" })
+	if id, err := c.Project(context.Background(), "ap-southeast-1"); err != nil || id != "p-a" || other.Count(simulator.IAMTokens) != 0 {
+		t.Fatalf("got %q, %v after %d token lookups; want p-a, looked up by name", id, err, other.Count(simulator.IAMTokens))
 	}
 	unscoped, srv2 := startSimWith(t, simulator.Options{UnscopedTokens: true})
 	c = newClient(t, srv2.URL, token, func(cfg *client.Config) { cfg.ProjectID = "" })
@@ -294,6 +365,54 @@ func TestOIDCRereadsTheIDTokenFile(t *testing.T) {
 	}
 }
 
+// A sign-in chain that cannot work is refused by New, before any request.
+func TestNewRefusesAnIncompleteSignIn(t *testing.T) {
+	oidc := client.OIDCSource{IdpID: "gh", IDToken: "jwt", AgencyName: "a", DomainID: "d"}
+	for _, tc := range []struct {
+		name string
+		edit func(*client.Config)
+		want string
+	}{
+		{"agency without a domain", func(c *client.Config) { c.AssumeRole = &client.AssumeRole{AgencyName: "a"} },
+			"exactly one of a domain name and a domain id"},
+		{"agency with both domains", func(c *client.Config) {
+			c.AssumeRole = &client.AssumeRole{AgencyName: "a", DomainName: "n", DomainID: "i"}
+		}, "exactly one of a domain name and a domain id"},
+		{"STS agency with a token", func(c *client.Config) {
+			c.Credentials = token
+			c.AssumeRole = &client.AssumeRole{AgencyName: "a", DomainID: "i"}
+		}, "by domain id (STS) needs access keys"},
+		{"OIDC without an identity provider", func(c *client.Config) { o := oidc; o.IdpID = ""; c.OIDC = &o },
+			"OIDC needs an identity provider id, an agency name and a domain id"},
+		{"OIDC without an id token", func(c *client.Config) { o := oidc; o.IDToken = ""; c.OIDC = &o },
+			"OIDC needs an id token or an id token file"},
+	} {
+		cfg := client.Config{Region: "cn-north-4", Credentials: aksk}
+		tc.edit(&cfg)
+		if _, err := client.New(cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// An empty id token file is an error, not an empty id token sent to IAM.
+func TestOIDCEmptyIDTokenFile(t *testing.T) {
+	sim, srv := startSim(t)
+	file := filepath.Join(t.TempDir(), "id-token")
+	if err := os.WriteFile(file, []byte(" \n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, srv.URL, client.Credentials{}, func(cfg *client.Config) {
+		cfg.OIDC = &client.OIDCSource{IdpID: simulator.DefaultIdpID, IDTokenFile: file, AgencyName: simulator.DefaultAgencyName, DomainID: simulator.DefaultDomainID}
+	})
+	if err := c.CheckCredentials(context.Background()); err == nil || !strings.Contains(err.Error(), "the id token file "+file+" is empty") {
+		t.Fatalf("got %v", err)
+	}
+	if n := sim.Count(simulator.IAMIDTokens); n != 0 {
+		t.Fatalf("%d id token exchanges for an empty file", n)
+	}
+}
+
 func TestOIDCRejectedTokenAndMissingSubjectToken(t *testing.T) {
 	sim, srv := startSim(t)
 	c := newClient(t, srv.URL, client.Credentials{}, func(cfg *client.Config) {
@@ -327,6 +446,70 @@ func TestMetadataCredentials(t *testing.T) {
 	c = newClient(t, srv.URL, client.Credentials{}, func(cfg *client.Config) { cfg.Metadata = &client.MetadataSource{Endpoint: srv.URL} })
 	if err := c.CheckCredentials(context.Background()); err == nil || !strings.Contains(err.Error(), "HTTP 404") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// A metadata answer without a whole credential is an error naming the
+// missing field, never a half-filled sign-in; no value reaches the error.
+func TestMetadataIncompleteCredential(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{`{}`, "field credential: missing; is an agency attached to this instance?"},
+		{`{"credential": {"access": "AK-VALUE", "securitytoken": "ST-VALUE", "expires_at": "2030-01-01T00:00:00Z"}}`, "field credential.secret: missing"},
+		{`{"credential": {"access": "AK-VALUE", "secret": "SK-VALUE", "securitytoken": "ST-VALUE", "expires_at": "tomorrow"}}`, "field credential.expiry: want an RFC 3339 time"},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/openstack/latest/securitykey" {
+				http.NotFound(w, r) // no session token API
+				return
+			}
+			fmt.Fprint(w, tc.body)
+		}))
+		c, err := client.New(client.Config{Region: "cn-north-4", Metadata: &client.MetadataSource{Endpoint: srv.URL}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.CheckCredentials(context.Background())
+		srv.Close()
+		var me *client.MetadataError
+		if !errors.As(err, &me) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want a metadata error with %q", tc.body, err, tc.want)
+		}
+		if err != nil && (strings.Contains(err.Error(), "SK-VALUE") || strings.Contains(err.Error(), "ST-VALUE")) {
+			t.Errorf("%s: the error shows a credential: %v", tc.body, err)
+		}
+	}
+}
+
+// An agency answer (IAM securitytokens by domain name, STS by domain id)
+// without a whole credential is an error naming the missing field; no
+// value reaches the error.
+func TestAgencyIncompleteCredential(t *testing.T) {
+	for _, tc := range []struct {
+		endpoint simulator.Endpoint
+		role     client.AssumeRole
+		body     string
+		want     string
+	}{
+		{simulator.IAMSecurityTokens, client.AssumeRole{AgencyName: simulator.DefaultAgencyName, DomainName: simulator.DefaultDomainName},
+			`{}`, "field credential: missing"},
+		{simulator.IAMSecurityTokens, client.AssumeRole{AgencyName: simulator.DefaultAgencyName, DomainName: simulator.DefaultDomainName},
+			`{"credential": {"access": "AK-VALUE", "securitytoken": "ST-VALUE", "expires_at": "2030-01-01T00:00:00Z"}}`, "field credential.secret: missing"},
+		{simulator.STSAssume, client.AssumeRole{AgencyName: simulator.DefaultAgencyName, DomainID: simulator.DefaultDomainID},
+			`{}`, "field credentials: missing"},
+		{simulator.STSAssume, client.AssumeRole{AgencyName: simulator.DefaultAgencyName, DomainID: simulator.DefaultDomainID},
+			`{"credentials": {"access_key_id": "AK-VALUE", "secret_access_key": "SK-VALUE", "expiration": "2030-01-01T00:00:00Z"}}`, "field credentials.security token: missing"},
+	} {
+		sim, srv := startSim(t)
+		sim.Inject(simulator.Fault{Endpoint: tc.endpoint, Status: 200, Body: tc.body})
+		c := newClient(t, srv.URL, aksk, func(cfg *client.Config) { role := tc.role; cfg.AssumeRole = &role })
+		err := c.CheckCredentials(context.Background())
+		var ce *client.CredentialError
+		if !errors.As(err, &ce) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s %s: got %v, want a credential error with %q", tc.endpoint, tc.body, err, tc.want)
+		}
+		if err != nil && (strings.Contains(err.Error(), "SK-VALUE") || strings.Contains(err.Error(), "ST-VALUE")) {
+			t.Errorf("%s: the error shows a credential: %v", tc.endpoint, err)
+		}
 	}
 }
 

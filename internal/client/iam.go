@@ -224,12 +224,7 @@ func (c *Client) securityToken(ctx context.Context, creds Credentials, body map[
 		retry:    retryRead, // asking again only mints other temporary keys
 	}
 	var out struct {
-		Credential *struct {
-			Access        string `json:"access"`
-			Secret        string `json:"secret"`
-			SecurityToken string `json:"securitytoken"`
-			ExpiresAt     string `json:"expires_at"`
-		} `json:"credential"`
+		Credential *iamCredential `json:"credential"`
 	}
 	raw, err := c.decodeInto(ctx, r, &out)
 	if err != nil {
@@ -238,7 +233,20 @@ func (c *Client) securityToken(ctx context.Context, creds Credentials, body map[
 	if out.Credential == nil {
 		return Credentials{}, time.Time{}, raw.fieldError("credential", errors.New("missing"))
 	}
-	return raw.temporary("credential.", out.Credential.Access, out.Credential.Secret, out.Credential.SecurityToken, out.Credential.ExpiresAt)
+	return out.Credential.check(raw)
+}
+
+// iamCredential is the temporary credential of IAM's securitytokens API and
+// of the ECS metadata service's securitykey: the same shape in both.
+type iamCredential struct {
+	Access        string `json:"access"`
+	Secret        string `json:"secret"`
+	SecurityToken string `json:"securitytoken"`
+	ExpiresAt     string `json:"expires_at"`
+}
+
+func (cr *iamCredential) check(o *object) (Credentials, time.Time, error) {
+	return o.temporary("credential.", cr.Access, cr.Secret, cr.SecurityToken, cr.ExpiresAt)
 }
 
 func (c *Client) stsAssume(ctx context.Context, creds Credentials, agency, domainID string, d time.Duration) (Credentials, time.Time, error) {
@@ -392,12 +400,7 @@ func (s *metadataSource) ask(ctx context.Context) (Credentials, time.Time, error
 		return Credentials{}, time.Time{}, newAPIError(resp, b, http.MethodGet, keyPath)
 	}
 	var out struct {
-		Credential *struct {
-			Access        string `json:"access"`
-			Secret        string `json:"secret"`
-			SecurityToken string `json:"securitytoken"`
-			ExpiresAt     string `json:"expires_at"`
-		} `json:"credential"`
+		Credential *iamCredential `json:"credential"`
 	}
 	o, err := decodeResponse(resp, http.MethodGet, keyPath, &out)
 	if err != nil {
@@ -406,6 +409,5 @@ func (s *metadataSource) ask(ctx context.Context) (Credentials, time.Time, error
 	if out.Credential == nil {
 		return Credentials{}, time.Time{}, o.fieldError("credential", errors.New("missing; is an agency attached to this instance?"))
 	}
-	cr := out.Credential
-	return o.temporary("credential.", cr.Access, cr.Secret, cr.SecurityToken, cr.ExpiresAt)
+	return out.Credential.check(o)
 }

@@ -95,6 +95,36 @@ func TestLimiterCutsToWhatGotThroughAndClimbsBack(t *testing.T) {
 	}
 }
 
+// Answers to requests sent before a cut that arrive after it got through
+// in the window the cut measured: each raises the estimate by one answer
+// over that window. Answers to requests sent after the cut do not. The cut
+// leaves no token: the next request waits.
+func TestLimiterLateAnswersRaiseTheEstimate(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1000, 0)}
+	l := newLimiter(clock.now)
+	start(t, l)
+	sent := clock.now()
+	for i := 0; i < 10; i++ {
+		clock.advance(100 * time.Millisecond)
+		l.succeeded(clock.now())
+	}
+	l.throttled(sent)
+	if _, d := l.take(); d <= 0 {
+		t.Fatal("a request right after the cut got a token; the cut leaves none")
+	}
+	if got := l.currentRate(); !near(got, 8) {
+		t.Fatalf("rate after the cut %v, want 0.8 × 10 answers in the last second = 8", got)
+	}
+	l.succeeded(sent) // sent before the cut, answered after it
+	if got := l.currentRate(); !near(got, 0.8*11) {
+		t.Fatalf("rate after a late answer %v, want 0.8 × 11", got)
+	}
+	l.succeeded(clock.now()) // sent after the cut
+	if got := l.currentRate(); !near(got, 0.8*11) {
+		t.Fatalf("an answer to a request sent after the cut raised the estimate: %v", got)
+	}
+}
+
 // A process younger than the window measures over its own age, at least
 // limiterMinWindow: a new provider process that finds the quota half used
 // by its predecessor must not read 3 answers in 0.3 s as 3 per second, nor
@@ -191,6 +221,14 @@ func TestBreaker(t *testing.T) {
 	}
 	if ok, _, _ := b.allow(); ok {
 		t.Fatal("a second request while the probe is out")
+	}
+	clock.advance(time.Second)
+	if ok, _, _ := b.allow(); ok {
+		t.Fatal("a second probe while the first is still out, a probe interval later")
+	}
+	b.abandoned() // the probe's caller went away
+	if ok, _, _ := b.allow(); !ok {
+		t.Fatal("no probe after the last one was abandoned")
 	}
 	b.noAnswer(refused) // the probe failed
 	clock.advance(time.Second)

@@ -207,6 +207,8 @@ func TestListDecoding(t *testing.T) {
 		{"list missing", `{"total_num": 3}`, `field data_list: missing, but total_num is not 0`},
 		{"list not a list", `{"total_num": 1, "data_list": {}}`, `field data_list: want an array`},
 		{"item not an object", `{"total_num": 1, "data_list": [7]}`, `field data_list[0]:`},
+		{"name empty", item(`, "image_name": ""`), `field data_list[1].image_name: empty`},
+		{"version missing", `{"total_num": 1, "data_list": [{"image_name": "web", "scan_status": "success"}]}`, `field data_list[0].image_version: missing`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := listClient(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, tc.body) }))
@@ -216,6 +218,18 @@ func TestListDecoding(t *testing.T) {
 				t.Fatalf("got %v, want a decode error with %q", err, tc.wantErr)
 			}
 		})
+	}
+}
+
+// A CI/CD image record without its image id is an error, never a record
+// with an empty id.
+func TestListCicdImageNeedsItsID(t *testing.T) {
+	body := `{"total_num": 1, "data_list": [{"image_name": "web", "image_version": "1", "scan_status": "success"}]}`
+	c := listClient(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, body) }))
+	_, err := c.ListCicdImages(context.Background(), Scope{}, CicdImageQuery{})
+	var de *DecodeError
+	if !errors.As(err, &de) || !strings.Contains(err.Error(), "field data_list[0].image_id: missing") {
+		t.Fatalf("got %v, want a decode error naming image_id", err)
 	}
 }
 
