@@ -46,14 +46,9 @@ done
 # A typo in the image reference: HSS knows no such image, so the plan
 # itself fails instead of reading zeros.
 image=$registry/shop/crat:3.1
-mkdir -p "$work/gate-typo" && cp -R examples/gate/. "$work/gate-typo/"
-(
-  cd "$work/gate-typo"
-  tf gate-typo-init init -input=false -no-color >/dev/null
-  if terraform plan -input=false -no-color -var "image=$image" >"$work/gate-typo-plan.log" 2>&1; then
-    echo "    $image: the plan succeeded, but HSS knows no such image" >&2
-    exit 1
-  fi
-)
+if ! gate_plan_fails gate-typo "$image" false '[]'; then
+  echo "    $image: the plan succeeded, but HSS knows no such image" >&2
+  exit 1
+fi
 echo "    $image: PLAN FAILS (fail closed):"
 grep -A12 '^Error:' "$work/gate-typo-plan.log" | grep -v '^ *on \|^ *[0-9]*:\|^ *with \|^ *$\|^│ *$' | head -8 | sed 's/^/      /'

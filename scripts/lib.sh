@@ -56,14 +56,28 @@ install_opa() {
   opa=$work/bin/opa
 }
 
+# gate_init NAME: a copy of examples/gate in $work/NAME, initialised.
+gate_init() {
+  mkdir -p "$work/$1" && cp -R examples/gate/. "$work/$1/"
+  (cd "$work/$1" && tf "$1-init" init -input=false -no-color >/dev/null)
+}
+
+# gate_plan_fails NAME IMAGE DEFER RELEASE-JSON: plan examples/gate in
+# $work/NAME, its output in $work/NAME-plan.log; succeeds when the plan
+# failed, as it must for an image that cannot be trusted.
+gate_plan_fails() {
+  local name=$1 image=$2 deferred=$3 release=$4
+  gate_init "$name"
+  ! (cd "$work/$name" && terraform plan -input=false -no-color -var "image=$image" -var "defer_read=$deferred" -var "release_images=$release" >"$work/$name-plan.log" 2>&1)
+}
+
 # gate_plan NAME IMAGE DEFER RELEASE-JSON: plan examples/gate in $work/NAME
 # and save the plan as $work/NAME/plan.json.
 gate_plan() {
   local name=$1 image=$2 deferred=$3 release=$4 dir=$work/$1
-  mkdir -p "$dir" && cp -R examples/gate/. "$dir/"
+  gate_init "$name"
   (
     cd "$dir"
-    tf "$name-init" init -input=false -no-color >/dev/null
     tf "$name-plan" plan -input=false -no-color -out=tfplan -var "image=$image" -var "defer_read=$deferred" -var "release_images=$release" >/dev/null
     terraform show -json tfplan >plan.json
   )

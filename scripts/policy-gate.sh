@@ -28,9 +28,7 @@ gate() {
   release="[${release%,}]"
   [ $# -eq 0 ] && release="[]"
   if [ "$want" = plan-fails ]; then
-    mkdir -p "$dir" && cp -R examples/gate/. "$dir/"
-    (cd "$dir" && tf "$name-init" init -input=false -no-color >/dev/null)
-    if (cd "$dir" && terraform plan -input=false -no-color -var "image=$image" -var "defer_read=$deferred" -var "release_images=$release" >"$work/$name-plan.log" 2>&1); then
+    if ! gate_plan_fails "$name" "$image" "$deferred" "$release"; then
       echo "FAIL: gate $name: the plan succeeded; want it to fail with: $message" >&2
       failures=$((failures + 1))
       return
@@ -52,7 +50,7 @@ gate() {
   [ -n "$denies" ] && n=$(printf '%s\n' "$denies" | wc -l)
   printf '==> gate %-9s %-55s %d deny\n' "$name" "$image" "$n"
   [ -n "$denies" ] && printf '      %s\n' "${denies//$'\n'/$'\n'      }"
-  if [ "$n" -ne "$want" ] || ! grep -qF -- "$message" <<<"$denies$'\n'"; then
+  if [ "$n" -ne "$want" ] || ! grep -qF -- "$message" <<<"$denies"; then
     echo "FAIL: gate $name: want $want deny including: $message" >&2
     failures=$((failures + 1))
     return
