@@ -131,6 +131,9 @@ data "hss_image_baseline_statistic" "x" {
   image_type = "local"
 }
 `})
+	if e.sim.Count(simulator.BaselineStatistic) == 0 {
+		t.Fatal("the data source read nothing")
+	}
 	for _, r := range e.sim.Requests() {
 		if r.Endpoint == simulator.BaselineStatistic && (r.Header.Get("Region") != "ap-southeast-1" || !strings.HasPrefix(r.Path, "/v5/a5e6f7a8b9c04d1e8f2a3b4c5d6e7f80/")) {
 			t.Fatalf("region %s read with path %s", r.Header.Get("Region"), r.Path)

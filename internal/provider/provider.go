@@ -134,10 +134,11 @@ func (p *hssProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 				Description: "Security token of a temporary access key pair, sent as `X-Security-Token`. Can also come from `" + envSecurityToken + "`.",
 			},
 			"token": schema.StringAttribute{
-				Optional:    true,
-				Sensitive:   true,
-				Validators:  nonEmpty,
-				Description: "IAM user token, sent as `X-Auth-Token`. Can also come from `" + envToken + "`. Conflicts with `access_key`/`secret_key`.",
+				Optional:   true,
+				Sensitive:  true,
+				Validators: nonEmpty,
+				Description: "IAM user token, sent as `X-Auth-Token`. Can also come from `" + envToken + "`. Conflicts with `access_key`/`secret_key`. " +
+					"Prefer the environment variable: a value passed as `var.x`, even a sensitive variable, is written in plain text to `terraform show -json` of a saved plan (`variables.x.value`).",
 			},
 			"endpoint": schema.StringAttribute{
 				Optional:    true,

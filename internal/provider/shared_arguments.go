@@ -20,7 +20,8 @@ import (
 
 const (
 	regionDescription = "Region to call, overriding the provider's `region`: the `region` header and, without a provider `endpoint`, the endpoint. " +
-		"The provider's `project_id` is still used, so it must exist in this region. A region id such as `cn-north-4`."
+		"Its project is that region's own: the provider's `project_id` stands for the provider's `region` only, so for another region the provider asks IAM " +
+		"for the project named after it, once per region (configure a provider alias with its own `project_id` to choose it yourself). A region id such as `cn-north-4`."
 	enterpriseProjectIDDescription = "Enterprise project: `0` is the default project, `all_granted_eps` every project you may see. " +
 		"Defaults to the provider's `enterprise_project_id`; when neither is set, HSS uses the default project."
 	exportSizeDescription = "Most records to export, from 0 to 2,147,483,647."
