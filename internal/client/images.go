@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // BaselineStatisticQuery filters GET /v5/{project_id}/image/baseline/statistic.
@@ -166,11 +167,25 @@ const (
 	TaskFailure = "failure"
 )
 
+// knownTaskStatus returns the state status spells in any ASCII letter case
+// ("SUCCESS", "Running"), as one of the constants above. Anything else,
+// white space or look-alike letters included, is unknown.
+func knownTaskStatus(status string) (string, bool) {
+	for _, known := range []string{TaskRunning, TaskSuccess, TaskFailure} {
+		// The states are ASCII: equal byte lengths rule out Unicode
+		// folds such as "ſ" for "s", which EqualFold alone accepts.
+		if len(status) == len(known) && strings.EqualFold(status, known) {
+			return known, true
+		}
+	}
+	return "", false
+}
+
 // ExportTaskStatus is what GET /v5/{project_id}/export-task/{task_id} says.
 type ExportTaskStatus struct {
 	TaskID     string
 	TaskName   string
-	TaskStatus string // running, success or failure
+	TaskStatus string // running, success or failure: lower case, whatever case HSS spelt it in
 	FileID     string
 	FileName   string
 }
@@ -203,11 +218,11 @@ func (c *Client) GetExportTask(ctx context.Context, scope Scope, taskID string) 
 			return nil, obj.fieldError(f.name, err)
 		}
 	}
-	switch s.TaskStatus {
-	case TaskRunning, TaskSuccess, TaskFailure:
-	default:
-		return nil, obj.fieldError("task_status", fmt.Errorf("want running, success or failure, got %q", s.TaskStatus))
+	status, ok := knownTaskStatus(s.TaskStatus)
+	if !ok {
+		return nil, obj.fieldError("task_status", fmt.Errorf("want running, success or failure (in any letter case), got %q", s.TaskStatus))
 	}
+	s.TaskStatus = status
 	if s.TaskStatus == TaskSuccess && s.FileID == "" {
 		return nil, obj.fieldError("file_id", fmt.Errorf("missing on a successful task"))
 	}

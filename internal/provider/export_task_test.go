@@ -158,6 +158,14 @@ func TestAccImageBaselineExportResumedNotRepeated(t *testing.T) {
 			want:    []string{"export task export000001 did not finish within timeouts.create (1s)", "resumes this task"},
 		},
 		{
+			name: "status unknown",
+			arrange: func(s *simulator.Simulator) {
+				s.Inject(simulator.Fault{Endpoint: simulator.ExportTask, Status: 200,
+					Body: `{"task_id":"export000001","task_name":"baseline","task_status":"Done"}`})
+			},
+			want: []string{"export task export000001: reading its status", "cannot decode field task_status", `got "Done"`, "resumes this task"},
+		},
+		{
 			name: "status read failed",
 			arrange: func(s *simulator.Simulator) {
 				s.SetExportOutcome(2, "success")
@@ -234,6 +242,31 @@ func TestAccImageBaselineExportResumedNotRepeated(t *testing.T) {
 				},
 			})
 		})
+	}
+}
+
+// Task states come in any letter case: "Running" and "SUCCESS" are the
+// states they spell.
+func TestAccImageBaselineExportStatusAnyCase(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	e.sim.SetExportOutcome(1, "success")
+	e.sim.InjectAt(simulator.ExportTask,
+		simulator.Fault{AfterAction: true, Status: 200, Body: `{"task_id":"export000001","task_name":"baseline","task_status":"Running"}`},
+		simulator.Fault{AfterAction: true, Status: 200, Body: `{"task_id":"export000001","task_name":"baseline","task_status":"SUCCESS",` +
+			`"file_id":"file-export000001","file_name":"baseline.zip"}`})
+	out := filepath.Join(t.TempDir(), "baseline.zip")
+	unitTest(t, resource.TestStep{
+		Config: e.config(exportConfig(fmt.Sprintf("output_path = %q", out))),
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("task_status"), knownvalue.StringExact("success")),
+			statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("file_id"), knownvalue.StringExact("file-export000001")),
+			statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("output_sha256"), knownvalue.NotNull()),
+		},
+		Check: expectExports(e, 1),
+	})
+	if n := e.sim.Count(simulator.ExportTask); n < 2 {
+		t.Fatalf("%d status reads, want the running one and the successful one", n)
 	}
 }
 

@@ -86,7 +86,7 @@ func (r *imageBaselineExportResource) Schema(ctx context.Context, _ resource.Sch
 			PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
 		},
 		"task_name": computed("Name of the export task; null when not waited for."),
-		"task_status": computed("Last known status of the task: `running`, `success` or `failure`. Refreshed on every read while HSS still knows the task, " +
+		"task_status": computed("Last known status of the task: `running`, `success` or `failure` (HSS's answer is read in any letter case and recorded in lower case; any other status is an error). Refreshed on every read while HSS still knows the task, " +
 			"except for a task a failed apply left unfinished: that one is kept as recorded until the next apply resumes it."),
 		"file_id":       computed("ID of the exported file, once the task succeeded."),
 		"file_name":     computed("Name of the exported file, once the task succeeded."),
