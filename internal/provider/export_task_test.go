@@ -1,9 +1,12 @@
 package provider
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -158,6 +161,24 @@ func TestAccImageBaselineExportResumedNotRepeated(t *testing.T) {
 			want:    []string{"export task export000001 did not finish within timeouts.create (1s)", "resumes this task"},
 		},
 		{
+			name: "download is a ZIP with a damaged member",
+			arrange: func(s *simulator.Simulator) {
+				s.Inject(simulator.Fault{Endpoint: simulator.Download, Status: 200, ContentType: "application/octet-stream",
+					Body: string(damagedZIP(false))})
+			},
+			want: []string{"export task export000001 succeeded, but its file file-export000001 could not be written to",
+				`the downloaded ZIP archive is damaged: member "findings.csv"`, "checksum", "it was not kept", "resumes this task"},
+		},
+		{
+			name: "download is a ZIP whose member claims no checksum",
+			arrange: func(s *simulator.Simulator) {
+				s.Inject(simulator.Fault{Endpoint: simulator.Download, Status: 200, ContentType: "application/octet-stream",
+					Body: string(damagedZIP(true))})
+			},
+			want: []string{"export task export000001 succeeded, but its file file-export000001 could not be written to",
+				`the downloaded ZIP archive is damaged: member "findings.csv"`, "checksum", "it was not kept", "resumes this task"},
+		},
+		{
 			name: "status unknown",
 			arrange: func(s *simulator.Simulator) {
 				s.Inject(simulator.Fault{Endpoint: simulator.ExportTask, Status: 200,
@@ -241,6 +262,105 @@ func TestAccImageBaselineExportResumedNotRepeated(t *testing.T) {
 					},
 				},
 			})
+		})
+	}
+}
+
+// damagedZIP is a ZIP archive whose header and directory are sound but
+// whose one member's bytes do not match its CRC-32. With claimsNoCRC, the
+// archive records the member's CRC-32 as 0 and has no data descriptor, the
+// case archive/zip itself does not check.
+func damagedZIP(claimsNoCRC bool) []byte {
+	content := []byte("image_id,check_type,finding\nimg-1,weak_password,1\n")
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	var w io.Writer
+	var err error
+	if claimsNoCRC {
+		w, err = zw.CreateRaw(&zip.FileHeader{Name: "findings.csv", Method: zip.Store,
+			CompressedSize64: uint64(len(content)), UncompressedSize64: uint64(len(content))})
+	} else {
+		w, err = zw.CreateHeader(&zip.FileHeader{Name: "findings.csv", Method: zip.Store})
+	}
+	if err == nil {
+		_, err = w.Write(content)
+	}
+	if err == nil {
+		err = zw.Close()
+	}
+	if err != nil {
+		panic(err)
+	}
+	b := buf.Bytes()
+	if !claimsNoCRC {
+		i := bytes.Index(b, []byte("weak_password"))
+		b[i] = 'W' // after the CRC-32 was computed: the member no longer matches it
+	}
+	if _, err := zip.NewReader(bytes.NewReader(b), int64(len(b))); err != nil {
+		panic("the damaged archive must still open: " + err.Error())
+	}
+	return b
+}
+
+// checkZIP reads every member whole: a damaged member fails however the
+// archive records its checksum, and a cancelled check stops.
+func TestCheckZIP(t *testing.T) {
+	good := func() []byte {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for _, name := range []string{"a.csv", "b.csv"} {
+			w, err := zw.Create(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(w, "%s\n%s\n", name, strings.Repeat("x", 5000))
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	empty := func() []byte {
+		var buf bytes.Buffer
+		_ = zip.NewWriter(&buf).Close()
+		return buf.Bytes()
+	}
+	cancelled, cancel := context.WithCancel(t.Context())
+	cancel()
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+		data []byte
+		want string // empty: sound
+	}{
+		{"sound", t.Context(), good(), ""},
+		{"no members", t.Context(), empty(), ""},
+		{"member damaged", t.Context(), damagedZIP(false), `the downloaded ZIP archive is damaged: member "findings.csv": its content does not match its checksum (CRC-32): zip: checksum error; it was not kept`},
+		{"member claims no checksum", t.Context(), damagedZIP(true), `the downloaded ZIP archive is damaged: member "findings.csv": its content does not match its checksum (CRC-32 `},
+		{"not a ZIP", t.Context(), []byte("<html>Proxy login</html>"), "not a ZIP archive (an HTML page of 24 bytes"},
+		{"empty", t.Context(), nil, "not a ZIP archive (empty)"},
+		{"cancelled", cancelled, good(), `checking the downloaded ZIP archive stopped at member "a.csv": context canceled; it was not kept`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := os.CreateTemp(t.TempDir(), "*.zip")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if _, err := f.Write(tc.data); err != nil {
+				t.Fatal(err)
+			}
+			err = checkZIP(tc.ctx, f, int64(len(tc.data)))
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want %q", err, tc.want)
+			}
+			t.Log(err)
 		})
 	}
 }

@@ -101,7 +101,7 @@ func (r *imageBaselineExportResource) Schema(ctx context.Context, _ resource.Sch
 			"`timeouts.create` bounds the export request (at most 60 seconds of it) and then, separately, the wait for the task and the download.\n\n" +
 			"When an apply fails: if the export request was refused, nothing was exported and nothing is recorded. If its answer was lost (no answer in time, connection cut), " +
 			"HSS may have started an export whose id is unknown: the error says so and when, so that it can be found in the HSS console before applying again. " +
-			"If the task started but could not be finished (the timeout expired, a status read failed, the file could not be written or was not a ZIP archive), " +
+			"If the task started but could not be finished (the timeout expired, a status read failed, the file could not be written or was not a whole ZIP archive), " +
 			"the task is recorded and the resource is tainted; the next apply with the same arguments and triggers resumes that task, waiting for it and downloading its file from `file_id` " +
 			"while HSS still has it, instead of starting a new export (it starts a new one if HSS no longer knows the task, or with `create_before_destroy`). " +
 			"A task that fails in HSS taints the resource too, and the next apply starts a new export.\n\n" + filterTextNote,
