@@ -75,6 +75,17 @@ func runExport(ctx context.Context, c *client.Client, req exportRequest, rep exp
 	postCtx, cancel := context.WithTimeout(ctx, min(req.timeout, exportRequestTimeout))
 	task, err := c.ExportBaseline(postCtx, req.scope, req.size, req.filter)
 	cancel()
+	var started *client.ExportStartedError
+	if errors.As(err, &started) {
+		// The task exists and its id is known: recorded, never thrown away
+		// with the rest of the answer. Nothing more is done with an answer
+		// that could not be read whole.
+		res := &exportResult{task: started.Task}
+		if rep.started != nil {
+			rep.started(started.Task)
+		}
+		return res, fmt.Errorf("starting the export: %w", err) // the error names the task
+	}
 	if err != nil {
 		return nil, exportStartError(ctx, req, sent, err)
 	}
@@ -82,7 +93,7 @@ func runExport(ctx context.Context, c *client.Client, req exportRequest, rep exp
 	if rep.started != nil {
 		rep.started(*task)
 	}
-	rep.say(fmt.Sprintf("Export task %s started: %d record(s).", task.TaskID, task.RecordTotalNum))
+	rep.say(fmt.Sprintf("Export task %s started: %s.", task.TaskID, recordCount(task.RecordTotalNum)))
 	if !req.wait {
 		return res, nil
 	}
@@ -138,6 +149,15 @@ func exportStartError(ctx context.Context, req exportRequest, sent time.Time, er
 		"Nothing about it is recorded, so applying again sends a new export request. "+
 		"Before that, look for an image baseline export task created at about %s (UTC) in the HSS console, "+
 		"and let it finish there if it exists", err, sent.Format(time.DateTime))
+}
+
+// recordCount says how many records an export holds, or that HSS's count
+// was unreadable.
+func recordCount(n *int64) string {
+	if n == nil {
+		return "record count unknown (HSS's count was unreadable)"
+	}
+	return fmt.Sprintf("%d record(s)", *n)
 }
 
 func (r exportReporter) say(msg string) {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -365,6 +366,68 @@ func TestCheckZIP(t *testing.T) {
 	}
 }
 
+// HSS's answer names the task but its record count is unreadable: the
+// apply fails naming the field, the task is kept in state, and the next
+// apply resumes it. Exactly one export exists.
+func TestAccImageBaselineExportUnreadableCountKeepsTask(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		noWait bool
+	}{{"waited for", false}, {"not waited for", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newTestEnv(t)
+			e.sim.Inject(simulator.Fault{Endpoint: simulator.BaselineExport, AfterAction: true, Status: 200,
+				Body: `{"record_total_num":"abc","task_id":"export000001"}`})
+			out := filepath.Join(t.TempDir(), "baseline.zip")
+			args := fmt.Sprintf("output_path = %q", out)
+			var sha knownvalue.Check = knownvalue.NotNull()
+			status := "success"
+			if tc.noWait {
+				// Not waited for, the resumed task is adopted as it is:
+				// still running, as its status read says.
+				e.sim.SetExportOutcome(5, "success")
+				args, sha, status = "wait_for_completion = false", knownvalue.Null(), "running"
+			}
+			config := e.config(exportConfig(args))
+			unitTest(t,
+				resource.TestStep{
+					Config: config,
+					ExpectError: errorLike("HSS baseline export failed", "export task export000001", "field record_total_num",
+						`got "abc"`, "resumes this task"),
+				},
+				resource.TestStep{
+					Config: config,
+					ConfigPlanChecks: resource.ConfigPlanChecks{
+						PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(exportAddr, plancheck.ResourceActionDestroyBeforeCreate)},
+					},
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("task_id"), knownvalue.StringExact("export000001")),
+						statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("record_total_num"), knownvalue.Null()),
+						statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("task_status"), knownvalue.StringExact(status)),
+						statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("output_sha256"), sha),
+					},
+					Check: expectExports(e, 1),
+				},
+				resource.TestStep{
+					// The resumed export is whole: nothing is planned again.
+					Config: config,
+					ConfigPlanChecks: resource.ConfigPlanChecks{
+						PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+					},
+					Check: expectExports(e, 1),
+				},
+			)
+			if !tc.noWait {
+				if got, want := fileBytes(t, out), e.sim.FileBytes("file-export000001"); string(got) != string(want) {
+					t.Fatalf("%s holds %d bytes, not the %d of the export", out, len(got), len(want))
+				}
+			}
+		})
+	}
+}
+
 // Task states come in any letter case: "Running" and "SUCCESS" are the
 // states they spell.
 func TestAccImageBaselineExportStatusAnyCase(t *testing.T) {
@@ -387,6 +450,40 @@ func TestAccImageBaselineExportStatusAnyCase(t *testing.T) {
 	})
 	if n := e.sim.Count(simulator.ExportTask); n < 2 {
 		t.Fatalf("%d status reads, want the running one and the successful one", n)
+	}
+}
+
+func fileBytes(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// The action keeps no state: when HSS's answer names the task but its
+// record count is unreadable, the error names the task, for the user to
+// find it.
+func TestImageBaselineExportActionUnreadableCountNamesTask(t *testing.T) {
+	h := newProtocolHarness(t)
+	h.e.sim.Inject(simulator.Fault{Endpoint: simulator.BaselineExport, AfterAction: true, Status: 200,
+		Body: `{"record_total_num":"abc","task_id":"export000001"}`})
+	_, diags := h.invoke(h.config(map[string]tftypes.Value{"export_size": num(1)}))
+	if len(diags) != 1 || diags[0].Severity != tfprotov6.DiagnosticSeverityError {
+		t.Fatalf("diagnostics %+v", diags)
+	}
+	for _, want := range []string{"export task export000001", "field record_total_num", `got "abc"`, "invoking the action again starts a new export"} {
+		if !strings.Contains(diags[0].Detail, want) {
+			t.Errorf("detail %q does not say %q", diags[0].Detail, want)
+		}
+	}
+	if strings.Contains(diags[0].Detail, mayHaveStarted) {
+		t.Errorf("detail %q says the task id is unknown", diags[0].Detail)
+	}
+	t.Log(diags[0].Detail)
+	if n := h.e.sim.ExportsCreated(); n != 1 {
+		t.Fatalf("%d exports, want 1", n)
 	}
 }
 
