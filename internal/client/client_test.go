@@ -513,7 +513,7 @@ func TestExportTaskAndDownload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if task.RecordTotalNum != 30 || task.TaskID == "" {
+	if task.RecordTotalNum == nil || *task.RecordTotalNum != 30 || task.TaskID == "" {
 		t.Fatalf("got %+v, want 30 records", task)
 	}
 	st, err := c.GetExportTask(ctx, client.Scope{}, task.TaskID)

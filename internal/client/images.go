@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // BaselineStatisticQuery filters GET /v5/{project_id}/image/baseline/statistic.
@@ -125,13 +126,31 @@ var reportStatisticCounts = []count[reportStatistic]{
 
 // ExportTask is a baseline export as it was started.
 type ExportTask struct {
-	TaskID         string
-	RecordTotalNum int64
+	TaskID string
+	// RecordTotalNum is the number of records HSS said the export holds;
+	// nil when that is unknown (its answer's count was unreadable).
+	RecordTotalNum *int64
 }
+
+// ExportStartedError is an answer to the export request that names the
+// task HSS created but is otherwise unreadable: the task exists, and its id
+// must not be thrown away with the answer. Err is the DecodeError naming the
+// field that could not be read.
+type ExportStartedError struct {
+	Task ExportTask // RecordTotalNum is nil
+	Err  error
+}
+
+func (e *ExportStartedError) Error() string {
+	return fmt.Sprintf("HSS started export task %s, but the rest of its answer is unreadable: %v", e.Task.TaskID, e.Err)
+}
+
+func (e *ExportStartedError) Unwrap() error { return e.Err }
 
 // ExportBaseline starts a baseline export of at most exportSize records. It
 // creates a task on the server, so it is retried only where the server
-// cannot have acted.
+// cannot have acted. An answer whose task_id is readable but whose
+// record_total_num is not is an *ExportStartedError carrying the task.
 func (c *Client) ExportBaseline(ctx context.Context, scope Scope, exportSize int64, f ImageFilter) (*ExportTask, error) {
 	body, err := json.Marshal(f)
 	if err != nil {
@@ -153,9 +172,11 @@ func (c *Client) ExportBaseline(ctx context.Context, scope Scope, exportSize int
 	if t.TaskID, err = stringField(fields.fields, "task_id", true); err != nil {
 		return nil, fields.fieldError("task_id", err)
 	}
-	if t.RecordTotalNum, err = parseCount(fields.fields["record_total_num"]); err != nil {
-		return nil, fields.fieldError("record_total_num", err)
+	n, err := parseCount(fields.fields["record_total_num"])
+	if err != nil {
+		return nil, &ExportStartedError{Task: *t, Err: fields.fieldError("record_total_num", err)}
 	}
+	t.RecordTotalNum = &n
 	return t, nil
 }
 
@@ -166,11 +187,25 @@ const (
 	TaskFailure = "failure"
 )
 
+// knownTaskStatus returns the state status spells in any ASCII letter case
+// ("SUCCESS", "Running"), as one of the constants above. Anything else,
+// white space or look-alike letters included, is unknown.
+func knownTaskStatus(status string) (string, bool) {
+	for _, known := range []string{TaskRunning, TaskSuccess, TaskFailure} {
+		// The states are ASCII: equal byte lengths rule out Unicode
+		// folds such as "ſ" for "s", which EqualFold alone accepts.
+		if len(status) == len(known) && strings.EqualFold(status, known) {
+			return known, true
+		}
+	}
+	return "", false
+}
+
 // ExportTaskStatus is what GET /v5/{project_id}/export-task/{task_id} says.
 type ExportTaskStatus struct {
 	TaskID     string
 	TaskName   string
-	TaskStatus string // running, success or failure
+	TaskStatus string // running, success or failure: lower case, whatever case HSS spelt it in
 	FileID     string
 	FileName   string
 }
@@ -203,11 +238,11 @@ func (c *Client) GetExportTask(ctx context.Context, scope Scope, taskID string) 
 			return nil, obj.fieldError(f.name, err)
 		}
 	}
-	switch s.TaskStatus {
-	case TaskRunning, TaskSuccess, TaskFailure:
-	default:
-		return nil, obj.fieldError("task_status", fmt.Errorf("want running, success or failure, got %q", s.TaskStatus))
+	status, ok := knownTaskStatus(s.TaskStatus)
+	if !ok {
+		return nil, obj.fieldError("task_status", fmt.Errorf("want running, success or failure (in any letter case), got %q", s.TaskStatus))
 	}
+	s.TaskStatus = status
 	if s.TaskStatus == TaskSuccess && s.FileID == "" {
 		return nil, obj.fieldError("file_id", fmt.Errorf("missing on a successful task"))
 	}

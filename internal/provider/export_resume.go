@@ -12,9 +12,10 @@ import (
 
 // An export is never repeated by accident.
 //
-// When Create fails after HSS created the task (the wait timed out or a
-// status read failed while the task ran, or the task succeeded but its
-// file could not be written), the task is saved in state and Create
+// When Create fails after HSS created the task (its answer named the task
+// but was otherwise unreadable, the wait timed out or a status read failed
+// while the task ran, or the task succeeded but its file could not be
+// written or was not a whole ZIP archive), the task is saved in state and Create
 // returns an error, so Terraform marks the resource tainted: the apply
 // failed, and says so. Terraform plans a tainted resource as a
 // replacement, and the plan of a replacement never sees the tainted state,
@@ -27,7 +28,8 @@ import (
 // every argument that defines the export; Create with exactly the same
 // arguments (triggers included) resumes that task instead of starting a
 // new one: it waits for it if it still runs, and downloads its file from
-// file_id while HSS still has it. A changed argument or trigger is a new
+// file_id while HSS still has it (not waited for, it adopts the task as it
+// is). A changed argument or trigger is a new
 // export, as always. If HSS no longer knows the task, or it failed, a new
 // export starts. With create_before_destroy, Create runs first and a new
 // export starts: documented.
@@ -78,15 +80,20 @@ const privateUnfinished = "unfinished_export"
 
 // unfinished reports the task a failed Create left in state: one that was
 // waited for and is still running (or of unknown status), or that
-// succeeded without its file being written. A healthy resource never looks
-// like this: its Create succeeded, so its task succeeded and its file, if
-// any, was written; and Read does not refresh a task marked unfinished.
+// succeeded without its file being written; or one not waited for whose
+// export request's answer named it but was otherwise unreadable (no
+// record count and no status). A healthy resource never looks like this:
+// its Create succeeded, so its task succeeded and its file, if any, was
+// written, or, not waited for, its count or (once resumed) its status is
+// known; and Read does not refresh a task marked unfinished.
 func (m *imageBaselineExportModel) unfinished() (client.ExportTask, bool) {
-	waited := m.WaitForCompletion.IsNull() || m.WaitForCompletion.ValueBool()
-	if !waited || m.TaskID.IsNull() || m.TaskID.ValueString() == "" {
+	if m.TaskID.IsNull() || m.TaskID.ValueString() == "" {
 		return client.ExportTask{}, false
 	}
-	e := client.ExportTask{TaskID: m.TaskID.ValueString(), RecordTotalNum: m.RecordTotalNum.ValueInt64()}
+	e := client.ExportTask{TaskID: m.TaskID.ValueString(), RecordTotalNum: m.RecordTotalNum.ValueInt64Pointer()}
+	if waited := m.WaitForCompletion.IsNull() || m.WaitForCompletion.ValueBool(); !waited {
+		return e, m.RecordTotalNum.IsNull() && m.TaskStatus.IsNull()
+	}
 	switch m.TaskStatus.ValueString() {
 	case "", client.TaskRunning:
 		return e, true

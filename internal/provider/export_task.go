@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"io/fs"
 	"net"
@@ -74,6 +75,17 @@ func runExport(ctx context.Context, c *client.Client, req exportRequest, rep exp
 	postCtx, cancel := context.WithTimeout(ctx, min(req.timeout, exportRequestTimeout))
 	task, err := c.ExportBaseline(postCtx, req.scope, req.size, req.filter)
 	cancel()
+	var started *client.ExportStartedError
+	if errors.As(err, &started) {
+		// The task exists and its id is known: recorded, never thrown away
+		// with the rest of the answer. Nothing more is done with an answer
+		// that could not be read whole.
+		res := &exportResult{task: started.Task}
+		if rep.started != nil {
+			rep.started(started.Task)
+		}
+		return res, fmt.Errorf("starting the export: %w", err) // the error names the task
+	}
 	if err != nil {
 		return nil, exportStartError(ctx, req, sent, err)
 	}
@@ -81,7 +93,7 @@ func runExport(ctx context.Context, c *client.Client, req exportRequest, rep exp
 	if rep.started != nil {
 		rep.started(*task)
 	}
-	rep.say(fmt.Sprintf("Export task %s started: %d record(s).", task.TaskID, task.RecordTotalNum))
+	rep.say(fmt.Sprintf("Export task %s started: %s.", task.TaskID, recordCount(task.RecordTotalNum)))
 	if !req.wait {
 		return res, nil
 	}
@@ -137,6 +149,15 @@ func exportStartError(ctx context.Context, req exportRequest, sent time.Time, er
 		"Nothing about it is recorded, so applying again sends a new export request. "+
 		"Before that, look for an image baseline export task created at about %s (UTC) in the HSS console, "+
 		"and let it finish there if it exists", err, sent.Format(time.DateTime))
+}
+
+// recordCount says how many records an export holds, or that HSS's count
+// was unreadable.
+func recordCount(n *int64) string {
+	if n == nil {
+		return "record count unknown (HSS's count was unreadable)"
+	}
+	return fmt.Sprintf("%d record(s)", *n)
 }
 
 func (r exportReporter) say(msg string) {
@@ -200,7 +221,7 @@ func downloadAtomically(ctx context.Context, c *client.Client, scope client.Scop
 	h := sha256.New()
 	n, err := c.Download(ctx, scope, fileID, io.MultiWriter(tmp, h))
 	if err == nil {
-		err = checkZIP(tmp, n)
+		err = checkZIP(ctx, tmp, n)
 	}
 	if err == nil {
 		err = tmp.Sync()
@@ -217,12 +238,62 @@ func downloadAtomically(ctx context.Context, c *client.Client, scope client.Scop
 	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
-// checkZIP: the export is a ZIP archive. A proxy's or gateway's page
-// answered with 200 must not be recorded as the export.
-func checkZIP(f *os.File, size int64) error {
-	if _, err := zip.NewReader(f, size); err == nil {
-		return nil
+// checkZIP: the export is a ZIP archive, whole. A proxy's or gateway's page
+// answered with 200 must not be recorded as the export, nor an archive
+// whose header reads but whose members are damaged: every member is read
+// to its end, which checks its size and its CRC-32 (archive/zip checks the
+// CRC-32 only when the archive records one other than 0; this checks it
+// always). The check stops when ctx ends.
+func checkZIP(ctx context.Context, f *os.File, size int64) error {
+	zr, err := zip.NewReader(f, size)
+	if err != nil {
+		return notZIP(f, size)
 	}
+	for _, m := range zr.File {
+		if err := checkZIPMember(ctx, m); err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("checking the downloaded ZIP archive stopped at member %q: %w; it was not kept", m.Name, err)
+			}
+			return fmt.Errorf("the downloaded ZIP archive is damaged: member %q: %w; it was not kept", m.Name, err)
+		}
+	}
+	return nil
+}
+
+func checkZIPMember(ctx context.Context, m *zip.File) error {
+	rc, err := m.Open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	sum := crc32.NewIEEE()
+	if _, err := io.Copy(sum, ctxReader{ctx, rc}); err != nil {
+		if errors.Is(err, zip.ErrChecksum) {
+			return fmt.Errorf("its content does not match its checksum (CRC-32): %w", err)
+		}
+		return err
+	}
+	if got := sum.Sum32(); got != m.CRC32 {
+		return fmt.Errorf("its content does not match its checksum (CRC-32 %08x, recorded %08x): %w", got, m.CRC32, zip.ErrChecksum)
+	}
+	return nil
+}
+
+// ctxReader reads r until ctx ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// notZIP describes a download that is not a ZIP archive at all.
+func notZIP(f *os.File, size int64) error {
 	head := make([]byte, 32)
 	n, _ := f.ReadAt(head, 0)
 	what := fmt.Sprintf("%d bytes beginning %q", size, head[:n])

@@ -1,9 +1,12 @@
 package provider
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -12,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -158,6 +162,32 @@ func TestAccImageBaselineExportResumedNotRepeated(t *testing.T) {
 			want:    []string{"export task export000001 did not finish within timeouts.create (1s)", "resumes this task"},
 		},
 		{
+			name: "download is a ZIP with a damaged member",
+			arrange: func(s *simulator.Simulator) {
+				s.Inject(simulator.Fault{Endpoint: simulator.Download, Status: 200, ContentType: "application/octet-stream",
+					Body: string(damagedZIP(false))})
+			},
+			want: []string{"export task export000001 succeeded, but its file file-export000001 could not be written to",
+				`the downloaded ZIP archive is damaged: member "findings.csv"`, "checksum", "it was not kept", "resumes this task"},
+		},
+		{
+			name: "download is a ZIP whose member claims no checksum",
+			arrange: func(s *simulator.Simulator) {
+				s.Inject(simulator.Fault{Endpoint: simulator.Download, Status: 200, ContentType: "application/octet-stream",
+					Body: string(damagedZIP(true))})
+			},
+			want: []string{"export task export000001 succeeded, but its file file-export000001 could not be written to",
+				`the downloaded ZIP archive is damaged: member "findings.csv"`, "checksum", "it was not kept", "resumes this task"},
+		},
+		{
+			name: "status unknown",
+			arrange: func(s *simulator.Simulator) {
+				s.Inject(simulator.Fault{Endpoint: simulator.ExportTask, Status: 200,
+					Body: `{"task_id":"export000001","task_name":"baseline","task_status":"Done"}`})
+			},
+			want: []string{"export task export000001: reading its status", "cannot decode field task_status", `got "Done"`, "resumes this task"},
+		},
+		{
 			name: "status read failed",
 			arrange: func(s *simulator.Simulator) {
 				s.SetExportOutcome(2, "success")
@@ -234,6 +264,226 @@ func TestAccImageBaselineExportResumedNotRepeated(t *testing.T) {
 				},
 			})
 		})
+	}
+}
+
+// damagedZIP is a ZIP archive whose header and directory are sound but
+// whose one member's bytes do not match its CRC-32. With claimsNoCRC, the
+// archive records the member's CRC-32 as 0 and has no data descriptor, the
+// case archive/zip itself does not check.
+func damagedZIP(claimsNoCRC bool) []byte {
+	content := []byte("image_id,check_type,finding\nimg-1,weak_password,1\n")
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	var w io.Writer
+	var err error
+	if claimsNoCRC {
+		w, err = zw.CreateRaw(&zip.FileHeader{Name: "findings.csv", Method: zip.Store,
+			CompressedSize64: uint64(len(content)), UncompressedSize64: uint64(len(content))})
+	} else {
+		w, err = zw.CreateHeader(&zip.FileHeader{Name: "findings.csv", Method: zip.Store})
+	}
+	if err == nil {
+		_, err = w.Write(content)
+	}
+	if err == nil {
+		err = zw.Close()
+	}
+	if err != nil {
+		panic(err)
+	}
+	b := buf.Bytes()
+	if !claimsNoCRC {
+		i := bytes.Index(b, []byte("weak_password"))
+		b[i] = 'W' // after the CRC-32 was computed: the member no longer matches it
+	}
+	if _, err := zip.NewReader(bytes.NewReader(b), int64(len(b))); err != nil {
+		panic("the damaged archive must still open: " + err.Error())
+	}
+	return b
+}
+
+// checkZIP reads every member whole: a damaged member fails however the
+// archive records its checksum, and a cancelled check stops.
+func TestCheckZIP(t *testing.T) {
+	good := func() []byte {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for _, name := range []string{"a.csv", "b.csv"} {
+			w, err := zw.Create(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(w, "%s\n%s\n", name, strings.Repeat("x", 5000))
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	empty := func() []byte {
+		var buf bytes.Buffer
+		_ = zip.NewWriter(&buf).Close()
+		return buf.Bytes()
+	}
+	cancelled, cancel := context.WithCancel(t.Context())
+	cancel()
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+		data []byte
+		want string // empty: sound
+	}{
+		{"sound", t.Context(), good(), ""},
+		{"no members", t.Context(), empty(), ""},
+		{"member damaged", t.Context(), damagedZIP(false), `the downloaded ZIP archive is damaged: member "findings.csv": its content does not match its checksum (CRC-32): zip: checksum error; it was not kept`},
+		{"member claims no checksum", t.Context(), damagedZIP(true), `the downloaded ZIP archive is damaged: member "findings.csv": its content does not match its checksum (CRC-32 `},
+		{"not a ZIP", t.Context(), []byte("<html>Proxy login</html>"), "not a ZIP archive (an HTML page of 24 bytes"},
+		{"empty", t.Context(), nil, "not a ZIP archive (empty)"},
+		{"cancelled", cancelled, good(), `checking the downloaded ZIP archive stopped at member "a.csv": context canceled; it was not kept`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := os.CreateTemp(t.TempDir(), "*.zip")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if _, err := f.Write(tc.data); err != nil {
+				t.Fatal(err)
+			}
+			err = checkZIP(tc.ctx, f, int64(len(tc.data)))
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want %q", err, tc.want)
+			}
+			t.Log(err)
+		})
+	}
+}
+
+// HSS's answer names the task but its record count is unreadable: the
+// apply fails naming the field, the task is kept in state, and the next
+// apply resumes it. Exactly one export exists.
+func TestAccImageBaselineExportUnreadableCountKeepsTask(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		noWait bool
+	}{{"waited for", false}, {"not waited for", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newTestEnv(t)
+			e.sim.Inject(simulator.Fault{Endpoint: simulator.BaselineExport, AfterAction: true, Status: 200,
+				Body: `{"record_total_num":"abc","task_id":"export000001"}`})
+			out := filepath.Join(t.TempDir(), "baseline.zip")
+			args := fmt.Sprintf("output_path = %q", out)
+			var sha knownvalue.Check = knownvalue.NotNull()
+			status := "success"
+			if tc.noWait {
+				// Not waited for, the resumed task is adopted as it is:
+				// still running, as its status read says.
+				e.sim.SetExportOutcome(5, "success")
+				args, sha, status = "wait_for_completion = false", knownvalue.Null(), "running"
+			}
+			config := e.config(exportConfig(args))
+			unitTest(t,
+				resource.TestStep{
+					Config: config,
+					ExpectError: errorLike("HSS baseline export failed", "export task export000001", "field record_total_num",
+						`got "abc"`, "resumes this task"),
+				},
+				resource.TestStep{
+					Config: config,
+					ConfigPlanChecks: resource.ConfigPlanChecks{
+						PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(exportAddr, plancheck.ResourceActionDestroyBeforeCreate)},
+					},
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("task_id"), knownvalue.StringExact("export000001")),
+						statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("record_total_num"), knownvalue.Null()),
+						statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("task_status"), knownvalue.StringExact(status)),
+						statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("output_sha256"), sha),
+					},
+					Check: expectExports(e, 1),
+				},
+				resource.TestStep{
+					// The resumed export is whole: nothing is planned again.
+					Config: config,
+					ConfigPlanChecks: resource.ConfigPlanChecks{
+						PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+					},
+					Check: expectExports(e, 1),
+				},
+			)
+			if !tc.noWait {
+				if got, want := fileBytes(t, out), e.sim.FileBytes("file-export000001"); string(got) != string(want) {
+					t.Fatalf("%s holds %d bytes, not the %d of the export", out, len(got), len(want))
+				}
+			}
+		})
+	}
+}
+
+// Task states come in any letter case: "Running" and "SUCCESS" are the
+// states they spell.
+func TestAccImageBaselineExportStatusAnyCase(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	e.sim.SetExportOutcome(1, "success")
+	e.sim.InjectAt(simulator.ExportTask,
+		simulator.Fault{AfterAction: true, Status: 200, Body: `{"task_id":"export000001","task_name":"baseline","task_status":"Running"}`},
+		simulator.Fault{AfterAction: true, Status: 200, Body: `{"task_id":"export000001","task_name":"baseline","task_status":"SUCCESS",` +
+			`"file_id":"file-export000001","file_name":"baseline.zip"}`})
+	out := filepath.Join(t.TempDir(), "baseline.zip")
+	unitTest(t, resource.TestStep{
+		Config: e.config(exportConfig(fmt.Sprintf("output_path = %q", out))),
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("task_status"), knownvalue.StringExact("success")),
+			statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("file_id"), knownvalue.StringExact("file-export000001")),
+			statecheck.ExpectKnownValue(exportAddr, tfjsonpath.New("output_sha256"), knownvalue.NotNull()),
+		},
+		Check: expectExports(e, 1),
+	})
+	if n := e.sim.Count(simulator.ExportTask); n < 2 {
+		t.Fatalf("%d status reads, want the running one and the successful one", n)
+	}
+}
+
+func fileBytes(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// The action keeps no state: when HSS's answer names the task but its
+// record count is unreadable, the error names the task, for the user to
+// find it.
+func TestImageBaselineExportActionUnreadableCountNamesTask(t *testing.T) {
+	h := newProtocolHarness(t)
+	h.e.sim.Inject(simulator.Fault{Endpoint: simulator.BaselineExport, AfterAction: true, Status: 200,
+		Body: `{"record_total_num":"abc","task_id":"export000001"}`})
+	_, diags := h.invoke(h.config(map[string]tftypes.Value{"export_size": num(1)}))
+	if len(diags) != 1 || diags[0].Severity != tfprotov6.DiagnosticSeverityError {
+		t.Fatalf("diagnostics %+v", diags)
+	}
+	for _, want := range []string{"export task export000001", "field record_total_num", `got "abc"`, "invoking the action again starts a new export"} {
+		if !strings.Contains(diags[0].Detail, want) {
+			t.Errorf("detail %q does not say %q", diags[0].Detail, want)
+		}
+	}
+	if strings.Contains(diags[0].Detail, mayHaveStarted) {
+		t.Errorf("detail %q says the task id is unknown", diags[0].Detail)
+	}
+	t.Log(diags[0].Detail)
+	if n := h.e.sim.ExportsCreated(); n != 1 {
+		t.Fatalf("%d exports, want 1", n)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/action/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
+
+	"github.com/cloudsec/terraform-provider-hss/internal/client"
 )
 
 var (
@@ -42,7 +44,8 @@ func (a *imageBaselineExportAction) Schema(ctx context.Context, _ action.SchemaR
 			"its status while waiting and its file id as progress. Actions keep nothing in state: when you need `task_id` in state or outputs, " +
 			"use the `hss_image_baseline_export` resource instead. Requires Terraform 1.14 or later.\n\n" +
 			"`timeouts.invoke` bounds the export request (at most 60 seconds of it) and then, separately, the wait and the download. " +
-			"A failed invocation is an error naming the task when one was started; when the export request's answer was lost, the error says an export may have started in HSS.\n\n" +
+			"A failed invocation is an error naming the task when one was started (also when HSS's answer named the task but was otherwise unreadable); " +
+			"when the export request's answer was lost, the error says an export may have started in HSS.\n\n" +
 			"Run from a `lifecycle.action_trigger`, a failed export fails the apply, but the triggering resource is kept in state, untainted: " +
 			"the next plan does not run the export again; invoke it with `terraform apply -invoke=...`, or replace the resource.\n\n" + filterTextNote,
 		Attributes: attrs,
@@ -87,7 +90,12 @@ func (a *imageBaselineExportAction) Invoke(ctx context.Context, req action.Invok
 	}
 	res, err := runExport(ctx, c, exp, exportReporter{progress: say})
 	if err != nil {
-		resp.Diagnostics.AddError("HSS baseline export failed", err.Error())
+		detail := err.Error()
+		if res != nil && (res.status == nil || res.status.TaskStatus != client.TaskFailure) {
+			detail += fmt.Sprintf("\n\nActions keep nothing in state: export task %s stays in HSS, where it can be found by its id "+
+				"(the HSS console lists export tasks); invoking the action again starts a new export.", res.task.TaskID)
+		}
+		resp.Diagnostics.AddError("HSS baseline export failed", detail)
 		return
 	}
 	if res.status == nil {

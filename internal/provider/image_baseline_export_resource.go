@@ -82,11 +82,11 @@ func (r *imageBaselineExportResource) Schema(ctx context.Context, _ resource.Sch
 		"task_id": computed("ID of the export task HSS created."),
 		"record_total_num": schema.Int64Attribute{
 			Computed:      true,
-			Description:   "Number of records the export holds.",
+			Description:   "Number of records the export holds, as HSS said when the task started; null when HSS's answer named the task but its count was unreadable (that apply failed naming `record_total_num`, and the next one resumed the task).",
 			PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
 		},
 		"task_name": computed("Name of the export task; null when not waited for."),
-		"task_status": computed("Last known status of the task: `running`, `success` or `failure`. Refreshed on every read while HSS still knows the task, " +
+		"task_status": computed("Last known status of the task: `running`, `success` or `failure` (HSS's answer is read in any letter case and recorded in lower case; any other status is an error). Refreshed on every read while HSS still knows the task, " +
 			"except for a task a failed apply left unfinished: that one is kept as recorded until the next apply resumes it."),
 		"file_id":       computed("ID of the exported file, once the task succeeded."),
 		"file_name":     computed("Name of the exported file, once the task succeeded."),
@@ -101,7 +101,8 @@ func (r *imageBaselineExportResource) Schema(ctx context.Context, _ resource.Sch
 			"`timeouts.create` bounds the export request (at most 60 seconds of it) and then, separately, the wait for the task and the download.\n\n" +
 			"When an apply fails: if the export request was refused, nothing was exported and nothing is recorded. If its answer was lost (no answer in time, connection cut), " +
 			"HSS may have started an export whose id is unknown: the error says so and when, so that it can be found in the HSS console before applying again. " +
-			"If the task started but could not be finished (the timeout expired, a status read failed, the file could not be written or was not a ZIP archive), " +
+			"If the task started but could not be finished (HSS's answer named the task but another field of it was unreadable, the timeout expired, a status read failed, " +
+			"the file could not be written or was not a whole ZIP archive), " +
 			"the task is recorded and the resource is tainted; the next apply with the same arguments and triggers resumes that task, waiting for it and downloading its file from `file_id` " +
 			"while HSS still has it, instead of starting a new export (it starts a new one if HSS no longer knows the task, or with `create_before_destroy`). " +
 			"A task that fails in HSS taints the resource too, and the next apply starts a new export.\n\n" + filterTextNote,
@@ -156,7 +157,7 @@ func (r *imageBaselineExportResource) Create(ctx context.Context, req resource.C
 	}
 	record := func(t client.ExportTask) {
 		state.ID, state.TaskID = types.StringValue(t.TaskID), types.StringValue(t.TaskID)
-		state.RecordTotalNum = types.Int64Value(t.RecordTotalNum)
+		state.RecordTotalNum = types.Int64PointerValue(t.RecordTotalNum)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	}
 	rep := exportReporter{
@@ -178,7 +179,7 @@ func (r *imageBaselineExportResource) Create(ctx context.Context, req resource.C
 	}
 	if err != nil {
 		detail := err.Error()
-		if res != nil && exp.wait && (res.status == nil || res.status.TaskStatus != client.TaskFailure) {
+		if res != nil && (res.status == nil || res.status.TaskStatus != client.TaskFailure) && (exp.wait || res.task.RecordTotalNum == nil) {
 			// Read keeps this task's recorded status, so that the Delete of
 			// the tainted resource sees it unfinished (export_resume.go).
 			resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateUnfinished, []byte(`true`))...)
@@ -221,9 +222,18 @@ func (r *imageBaselineExportResource) resume(ctx context.Context, c *client.Clie
 			return res, true, fmt.Errorf("export task %s: output_path: %w", task.TaskID, err)
 		}
 	}
-	diags.AddWarning("Resumed HSS export task "+task.TaskID,
-		"An earlier apply started export task "+task.TaskID+" with these arguments but could not finish it (the resource was tainted). "+
-			"It was resumed instead of starting a new export.")
+	detail := "An earlier apply started export task " + task.TaskID + " with these arguments but could not finish it (the resource was tainted). " +
+		"It was resumed instead of starting a new export."
+	if task.RecordTotalNum == nil {
+		detail += " Its record count stays unknown (record_total_num is null): HSS's answer to the export request did not give it readably."
+	}
+	diags.AddWarning("Resumed HSS export task "+task.TaskID, detail)
+	if !exp.wait {
+		// Not waited for: the task is adopted as it is. Its status is
+		// recorded, which also tells a later Delete it is not unfinished.
+		res.status = st
+		return res, true, nil
+	}
 	return res, true, finishExport(ctx, c, exp, res, rep)
 }
 

@@ -28,7 +28,7 @@ const (
 	waitDescription       = "Wait until HSS finishes the export task (polling its status with backoff) and record its outcome. Defaults to `true`."
 	outputPathDescription = "Once the task succeeded, download the exported ZIP file to this path. Before the export request is sent, the provider checks " +
 		"that the path is not a directory and that its directory exists and is writable. The download goes to a temporary file beside the path (mode 0600), " +
-		"is checked to be a ZIP archive, and is then renamed over the path: an existing file there is replaced. Needs `wait_for_completion`."
+		"is checked to be a whole ZIP archive (every member is read and its CRC-32 checked), and is then renamed over the path: an existing file there is replaced. Needs `wait_for_completion`."
 )
 
 // filterTextNote ends the description of every type that takes filters.
