@@ -8,6 +8,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/cloudsec/terraform-provider-hss/internal/images"
 )
 
 var (
@@ -61,7 +63,7 @@ func selectorAttributes(attrs map[string]schema.Attribute, imageTypes []string) 
 
 func (d *imageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	attrs := imageFactAttributes()
-	selectorAttributes(attrs, lookupImageTypes)
+	selectorAttributes(attrs, images.LookupTypes)
 	attrs["id"] = schema.StringAttribute{Computed: true, Description: "Identifier of the image: the same image always has the same ID."}
 	attrs["enterprise_project_id"] = enterpriseProjectIDDataSourceAttribute()
 	attrs["region"] = regionDataSourceAttribute()
@@ -94,7 +96,7 @@ func (m *imageModel) selectorArgs() map[string]types.String {
 	}
 }
 
-func (m *imageModel) query() imageQuery {
+func (m *imageModel) query() images.Query {
 	return selectorQuery(m.ImageType, m.Namespace, m.ImageName, m.ImageVersion, m.InstanceID, m.RegistryName, m.ImageID)
 }
 
@@ -109,7 +111,7 @@ func (d *imageDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 		return
 	}
 	scope := d.data.scope(m.Region, m.EnterpriseProjectID)
-	found, err := lookupImage(ctx, c, scope, m.query())
+	found, err := images.Lookup(ctx, c, scope, m.query())
 	if err != nil {
 		addLookupError(&resp.Diagnostics, err)
 		return
@@ -129,6 +131,6 @@ func (d *imageDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 }
 
 // foundImageID identifies one image in one project, region and enterprise project.
-func foundImageID(project, region, ep string, f *foundImage) string {
+func foundImageID(project, region, ep string, f *images.Image) string {
 	return queryID("image", project, region, ep, f.ImageType, f.Namespace, f.ImageName, f.ImageVersion, f.InstanceID, f.RegistryName, f.ImageID, f.ImageDigest)
 }

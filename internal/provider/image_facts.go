@@ -8,6 +8,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/cloudsec/terraform-provider-hss/internal/images"
 )
 
 // imageModel is what hss_image, each element of hss_images and the
@@ -41,7 +43,7 @@ func imageFactAttributes() map[string]schema.Attribute {
 	str := func(desc string) schema.Attribute { return schema.StringAttribute{Computed: true, Description: desc} }
 	num := func(desc string) schema.Attribute { return schema.Int64Attribute{Computed: true, Description: desc} }
 	return map[string]schema.Attribute{
-		"image_type":         str("Image type: " + quotedList(lookupImageTypes) + "."),
+		"image_type":         str("Image type: " + quotedList(images.LookupTypes) + "."),
 		"namespace":          str("Organization (namespace); null for local images."),
 		"image_name":         str("Image name, without organization or tag."),
 		"image_version":      str("Image tag."),
@@ -119,7 +121,7 @@ func rfc3339(ms int64) types.String {
 // newImageModel renders a found image. Values are built directly, not by
 // reflection: hss_images renders thousands of them, and the framework's
 // reflection costs about 0.4 ms per image.
-func newImageModel(f *foundImage, diags *diag.Diagnostics) imageModel {
+func newImageModel(f *images.Image, diags *diag.Diagnostics) imageModel {
 	archs := make([]attr.Value, 0, len(f.Architectures))
 	for _, a := range f.Architectures {
 		v, d := types.ObjectValue(archObjectType.AttrTypes, map[string]attr.Value{
@@ -167,7 +169,7 @@ func newImageModel(f *foundImage, diags *diag.Diagnostics) imageModel {
 }
 
 // imageObject is newImageModel as an object value.
-func imageObject(f *foundImage, diags *diag.Diagnostics) types.Object {
+func imageObject(f *images.Image, diags *diag.Diagnostics) types.Object {
 	m := newImageModel(f, diags)
 	v, d := types.ObjectValue(imageObjectType.AttrTypes, map[string]attr.Value{
 		"image_type": m.ImageType, "namespace": m.Namespace, "image_name": m.ImageName, "image_version": m.ImageVersion,

@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/cloudsec/terraform-provider-hss/internal/client"
+	"github.com/cloudsec/terraform-provider-hss/internal/images"
 )
 
 var (
@@ -197,8 +198,8 @@ func (m *imageSecuritySummaryModel) reportTypes(ctx context.Context, diags *diag
 // max_scan_age ago, is an error: its counts would describe nothing.
 func (m *imageSecuritySummaryModel) resolveImage(ctx context.Context, c *client.Client, scope client.Scope, now time.Time, diags *diag.Diagnostics) bool {
 	q := selectorQuery(m.ImageType, m.Namespace, m.ImageName, m.ImageVersion, m.InstanceID, types.StringNull(), m.ImageID)
-	q.distinguishers = []string{"instance_id", "image_id"} // what the statistics take too
-	found, err := lookupImage(ctx, c, scope, q)
+	q.Distinguishers = []string{"instance_id", "image_id"} // what the statistics take too
+	found, err := images.Lookup(ctx, c, scope, q)
 	if err != nil {
 		addLookupError(diags, err)
 		return false
@@ -208,10 +209,10 @@ func (m *imageSecuritySummaryModel) resolveImage(ctx context.Context, c *client.
 		return !diags.HasError()
 	}
 	maxAge, _ := time.ParseDuration(m.MaxScanAge.ValueString()) // validated at plan time
-	if problem := scanProblem(found, maxAge, now); problem != "" {
+	if problem := images.ScanProblem(found, maxAge, now); problem != "" {
 		why := " HSS's counts for an image it has not scanned successfully are zeros that prove nothing, so this read fails instead of reporting them."
 		anyway := "To read the counts anyway, for a dashboard and never for a gate, set allow_unscanned = true."
-		if found.scanned() {
+		if found.Scanned() {
 			why = " Counts from an old scan say nothing about what was found since, so this read fails instead of reporting them."
 			anyway = "Or raise max_scan_age."
 		}

@@ -12,6 +12,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/cloudsec/terraform-provider-hss/internal/images"
 )
 
 var (
@@ -65,8 +67,8 @@ func (d *imagesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 			"id": schema.StringAttribute{Computed: true, Description: "Identifier derived from the filter: the same filter always has the same ID."},
 			"image_type": schema.StringAttribute{
 				Required:    true,
-				Description: "Image type: " + quotedList(lookupImageTypes) + ".",
-				Validators:  []validator.String{stringvalidator.OneOf(lookupImageTypes...)},
+				Description: "Image type: " + quotedList(images.LookupTypes) + ".",
+				Validators:  []validator.String{stringvalidator.OneOf(images.LookupTypes...)},
 			},
 			"namespace":     filter("Only images in this organization (namespace), exactly. Not for local images."),
 			"image_name":    filter("Only images of this name, exactly."),
@@ -135,7 +137,7 @@ func (d *imagesDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 		return
 	}
 	scope := d.data.scope(m.Region, m.EnterpriseProjectID)
-	q := imageQuery{
+	q := images.Query{
 		ImageType:     m.ImageType.ValueString(),
 		Namespace:     stringOrNil(m.Namespace),
 		ImageName:     stringOrNil(m.ImageName),
@@ -146,14 +148,14 @@ func (d *imagesDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 		SeverityLevel: stringOrNil(m.SeverityLevel),
 		LatestVersion: m.LatestVersion.ValueBoolPointer(),
 	}
-	images, err := findImages(ctx, c, scope, q)
+	found, err := images.Find(ctx, c, scope, q)
 	if err != nil {
 		addLookupError(&resp.Diagnostics, err)
 		return
 	}
-	values := make([]attr.Value, len(images))
-	for i := range images {
-		values[i] = imageObject(&images[i], &resp.Diagnostics)
+	values := make([]attr.Value, len(found))
+	for i := range found {
+		values[i] = imageObject(&found[i], &resp.Diagnostics)
 	}
 	list, diags := types.ListValue(imageObjectType, values)
 	resp.Diagnostics.Append(diags...)
