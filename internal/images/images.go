@@ -50,6 +50,10 @@ type Query struct {
 type Image struct {
 	client.ImageRecord
 	Hosts []string
+	// newestScan is the newest scan time of any host's record of a local
+	// image (LatestScanTime is the oldest), so that ScanProblem sees a
+	// host's scan time ahead of now.
+	newestScan int64
 }
 
 // Label names an image as a user would write it.
@@ -97,7 +101,11 @@ func Find(ctx context.Context, c *client.Client, scope client.Scope, q Query) ([
 		}
 	}
 	images := groupHosts(matched)
-	if q.ScanStatus != nil { // a local image's status is known only once its hosts are grouped
+	switch { // a local image's status is known only once its hosts are grouped
+	case q.ScanStatus == nil:
+	case *q.ScanStatus == client.ScanSuccess: // by every signal, not scan_status alone
+		images = slices.DeleteFunc(images, func(img Image) bool { return !img.Scanned() })
+	default:
 		images = slices.DeleteFunc(images, func(img Image) bool { return img.ScanStatus != *q.ScanStatus })
 	}
 	slices.SortFunc(images, func(a, b Image) int {
@@ -140,8 +148,9 @@ func (q *Query) Matches(r *client.ImageRecord) bool {
 }
 
 // groupHosts merges the per-host records of a local image (same name, tag
-// and digest) into one image, scanned only when every record is: the
-// status is the first unsuccessful record's, the scan time the oldest, a
+// and digest) into one image, scanned only when every record is (by
+// recordFailure, every failure signal): the status, failure code and
+// description are the first unsuccessful record's, the scan time the oldest, a
 // count the highest (unknown if any host's is).
 func groupHosts(records []client.ImageRecord) []Image {
 	var out []Image
@@ -155,18 +164,19 @@ func groupHosts(records []client.ImageRecord) []Image {
 		i, ok := index[key]
 		if !ok {
 			index[key] = len(out)
-			out = append(out, Image{ImageRecord: r, Hosts: hostList(r)})
+			out = append(out, Image{ImageRecord: r, Hosts: hostList(r), newestScan: r.LatestScanTime})
 			continue
 		}
 		img := &out[i]
 		img.Hosts = append(img.Hosts, hostList(r)...)
-		if client.Scanned(img.ScanStatus) && !client.Scanned(r.ScanStatus) {
+		if recordFailure(&img.ImageRecord) == "" && recordFailure(&r) != "" {
 			img.ScanStatus, img.ScanFailedCode, img.ScanFailedDesc = r.ScanStatus, r.ScanFailedCode, r.ScanFailedDesc
 			img.SeverityLevel = r.SeverityLevel
 		}
 		if r.LatestScanTime < img.LatestScanTime {
 			img.LatestScanTime = r.LatestScanTime
 		}
+		img.newestScan = max(img.newestScan, r.LatestScanTime)
 		img.LatestUpdateTime = max(img.LatestUpdateTime, r.LatestUpdateTime)
 		img.VulNum = maxCount(img.VulNum, r.VulNum)
 		img.UnsafeSettingNum = maxCount(img.UnsafeSettingNum, r.UnsafeSettingNum)

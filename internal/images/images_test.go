@@ -122,3 +122,23 @@ func TestImageQueryMatchesEveryArgumentExactly(t *testing.T) {
 		t.Error("a query that leaves the arguments unset does not match")
 	}
 }
+
+// A host record that says success in scan_status and failure in
+// scan_failed_desc is an unsuccessful record: the image takes its status
+// and description, whichever host comes first.
+func TestGroupHostsSuccessWithFailureSignal(t *testing.T) {
+	rec := func(host, desc string) client.ImageRecord {
+		return client.ImageRecord{ImageType: "local_image", ImageName: "redis", ImageVersion: "7.2", ImageDigest: "sha256:aa",
+			HostName: host, ScanStatus: client.ScanSuccess, ScanFailedDesc: desc, LatestScanTime: 1767225600000}
+	}
+	for _, order := range [][]client.ImageRecord{
+		{rec("node-a", ""), rec("node-b", "Failed to scan files.")},
+		{rec("node-b", "Failed to scan files."), rec("node-a", "")},
+	} {
+		img := groupHosts(order)[0]
+		if img.Scanned() || img.ScanFailedDesc != "Failed to scan files." {
+			t.Errorf("first host %s: scanned %v, scan_failed_desc %q; want not scanned, with node-b's description",
+				order[0].HostName, img.Scanned(), img.ScanFailedDesc)
+		}
+	}
+}

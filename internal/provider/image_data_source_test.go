@@ -2,9 +2,12 @@ package provider
 
 import (
 	"fmt"
+	"os"
 	"regexp"
 	"testing"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -304,4 +307,73 @@ data "hss_image" "x" {
 		ExpectError: errorLike("Cannot list HSS images", "GET /v5/", "/image/registries/images: cannot decode field data_list[0].vul_num:",
 			`want a non-negative integer or numeric string, got "many" (request id`),
 	})
+}
+
+// oddImages are images whose records say success and, in another field,
+// that the scan failed or cannot be proven: each is private_image
+// odd/<name>:1.0 (local_image odd:1.0 for "local"), scanned two hours ago
+// with no findings, so nothing but the contradiction can fail a gate.
+// "plain" is the same image without one. The scan time is fixed when the
+// data is made, so that a plan after apply is empty.
+func oddImages() []simulator.Image {
+	scanned := time.Now().Add(-2 * time.Hour).UnixMilli()
+	odd := func(name string, change func(*simulator.Image)) simulator.Image {
+		img := simulator.Image{
+			ID: "img-odd-" + name, Type: "private_image", EnterpriseProjectID: "0", Namespace: "odd", Name: name, Version: "1.0",
+			RegistryName: "SWR", ScanStatus: "success", SeverityLevel: "Security", SizeBytes: 1000000,
+			LatestUpdateTime: 1767225600000, LatestScanTime: scanned, LatestVersion: true,
+		}
+		change(&img)
+		return img
+	}
+	return []simulator.Image{
+		odd("plain", func(*simulator.Image) {}),
+		odd("code", func(img *simulator.Image) {
+			img.ScanFailedCode, img.ScanFailedDesc = "failed_to_scan_vulnerability", "Failed to scan the image for vulnerabilities."
+		}),
+		odd("desc", func(img *simulator.Image) { img.ScanFailedDesc = "Failed to scan files." }),
+		odd("arch-empty", func(img *simulator.Image) { img.MultiArch, img.ArchList = true, "[]" }),
+		odd("arch-null", func(img *simulator.Image) { img.MultiArch, img.ArchList = true, "null" }),
+		odd("local", func(img *simulator.Image) {
+			img.Type, img.Namespace, img.Name, img.RegistryName = "local_image", "", "odd", ""
+			img.Hosts = []simulator.Host{{Name: "node-a", ID: "host-a"}, {Name: "node-b", ID: "host-b", ScanFailedDesc: "Failed to scan files."}}
+		}),
+	}
+}
+
+// oddEnv serves the default images and oddImages.
+func oddEnv(t *testing.T) *testEnv {
+	t.Helper()
+	return newTestEnvWith(t, simulator.Options{Images: append(simulator.DefaultImages(), oddImages()...)})
+}
+
+// The postconditions of hss_image's docs example fail for every image
+// whose scan cannot be proven, not only for a scan_status other than
+// success, and pass for the image without the contradiction.
+func TestAccImageDocsExampleFailsOnEveryFailureSignal(t *testing.T) {
+	t.Parallel()
+	example, err := os.ReadFile("../../examples/data-sources/hss_image/data-source.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := func(name string) config.Variables {
+		return config.Variables{"image_ref": config.StringVariable("swr.cn-north-4.myhuaweicloud.com/odd/" + name + ":1.0")}
+	}
+	e := oddEnv(t)
+	steps := []resource.TestStep{{
+		Config: e.config(string(example)), ConfigVariables: ref("plain"),
+		ConfigStateChecks: []statecheck.StateCheck{expectString("data.hss_image.deploy", "image_id", "img-odd-plain")},
+	}}
+	for name, want := range map[string]string{
+		"code":       `scan_failed_code is "failed_to_scan_vulnerability"`,
+		"desc":       `scan_failed_desc is "Failed to scan files."`,
+		"arch-empty": "association_images",
+		"arch-null":  "association_images",
+	} {
+		steps = append(steps, resource.TestStep{
+			Config: e.config(string(example)), ConfigVariables: ref(name),
+			ExpectError: errorLike("Resource postcondition failed", "odd/"+name+":1.0", want),
+		})
+	}
+	unitTest(t, steps...)
 }

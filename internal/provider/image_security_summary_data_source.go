@@ -128,8 +128,9 @@ func (d *imageSecuritySummaryDataSource) Schema(_ context.Context, _ datasource.
 		Description: "Every security number HSS has about one image, in one read: its baseline check counts and the record count of each security report. " +
 			"Made for `check` blocks, `postcondition`s and policies that want one object per image. " +
 			"It fails closed: before any count is read, the selector is resolved to exactly one image with the lookup of `hss_image` (exact names, every page), " +
-			"and the read fails when no image matches (naming the closest names), when several do, when the image's last scan did not succeed " +
-			"(every architecture of a multi-architecture image and every host of a local image included), or when it is older than `max_scan_age`; " +
+			"and the read fails when no image matches (naming the closest names), when several do, when the image's last scan did not succeed by every signal HSS gives " +
+			"(every architecture of a multi-architecture image and every host of a local image included; a `success` beside a `scan_failed_code` or `scan_failed_desc` is no success), " +
+			"when its scan time is missing, implausible or in the future, or when it is older than `max_scan_age` (see `image.scan_problem`); " +
 			"`allow_unscanned = true` reads the counts of an unscanned image anyway. The count calls then run concurrently (at most 4 at a time); " +
 			"if any fails, the read fails with that call's error and no number is reported. " +
 			"Spell image names as HSS lists them (see `provider::hss::parse_image_ref`). " +
@@ -212,7 +213,7 @@ func (m *imageSecuritySummaryModel) resolveImage(ctx context.Context, c *client.
 	if problem := images.ScanProblem(found, maxAge, now); problem != "" {
 		why := " HSS's counts for an image it has not scanned successfully are zeros that prove nothing, so this read fails instead of reporting them."
 		anyway := "To read the counts anyway, for a dashboard and never for a gate, set allow_unscanned = true."
-		if found.Scanned() {
+		if images.ScanProblem(found, 0, now) == "" { // only too old
 			why = " Counts from an old scan say nothing about what was found since, so this read fails instead of reporting them."
 			anyway = "Or raise max_scan_age."
 		}

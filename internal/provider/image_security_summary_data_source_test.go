@@ -312,3 +312,44 @@ func TestAccImageSecuritySummaryLookupValidation(t *testing.T) {
 	})
 	e.expectNoRequests(t)
 }
+
+// A record that says success in scan_status and failure, or nothing
+// provable, elsewhere is no successful scan: the summary fails before any
+// count is read and names the field. The same image without the
+// contradiction passes.
+func TestAccImageSecuritySummaryEveryFailureSignal(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, imageType, namespace, image string
+		want                              []string
+	}{
+		{"plain", "private_image", "odd", "plain", nil},
+		{"success with scan_failed_code", "private_image", "odd", "code", []string{
+			`private_image odd/code:1.0 did not succeed: scan_status is "success" but scan_failed_code is "failed_to_scan_vulnerability" (Failed to scan the image for vulnerabilities.)`}},
+		{"success with scan_failed_desc", "private_image", "odd", "desc", []string{
+			`private_image odd/desc:1.0 did not succeed: scan_status is "success" but scan_failed_desc is "Failed to scan files."`}},
+		{"multi-architecture, empty architecture list", "private_image", "odd", "arch-empty", []string{
+			"private_image odd/arch-empty:1.0", "is_multiple_arch is true", "association_images is empty or null"}},
+		{"multi-architecture, null architecture list", "private_image", "odd", "arch-null", []string{
+			"private_image odd/arch-null:1.0", "is_multiple_arch is true", "association_images is empty or null"}},
+		{"local, one host success with scan_failed_desc", "local_image", "", "odd", []string{
+			`local_image odd:1.0 on at least one of its hosts (node-a, node-b) did not succeed: scan_status is "success" but scan_failed_desc is "Failed to scan files."`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := oddEnv(t)
+			step := resource.TestStep{Config: e.config(summaryOf(tc.imageType, tc.namespace, tc.image, "1.0", ""))}
+			if tc.want != nil {
+				step.ExpectError = errorLike(append([]string{"Image security numbers cannot be trusted"}, tc.want...)...)
+			} else {
+				step.ConfigStateChecks = []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.hss_image_security_summary.x", tfjsonpath.New("report_counts").AtMapKey("vulnerability"), knownvalue.Int64Exact(0)),
+				}
+			}
+			unitTest(t, step)
+			if n := e.sim.Count(simulator.BaselineStatistic) + e.sim.Count(simulator.SecurityReport); tc.want != nil && n != 0 {
+				t.Fatalf("%d statistic requests; the read must fail before any count is asked", n)
+			}
+		})
+	}
+}

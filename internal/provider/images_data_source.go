@@ -76,9 +76,10 @@ func (d *imagesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 			"instance_id":   filter("Only images of this SWR enterprise edition instance."),
 			"registry_name": filter("Only images of this registry. Not for local or CI/CD images."),
 			"scan_status": schema.StringAttribute{
-				Optional:    true,
-				Description: "Only images whose last scan has this status: " + quotedList(listScanStatuses) + " (`waiting` is the local images' spelling of `waiting_for_scan`).",
-				Validators:  []validator.String{stringvalidator.OneOf(listScanStatuses...)},
+				Optional: true,
+				Description: "Only images whose last scan has this status: " + quotedList(listScanStatuses) + " (`waiting` is the local images' spelling of `waiting_for_scan`). " +
+					"`success` means success by every signal, as `scan_problem` judges it apart from the scan time: not an image whose `scan_failed_code` or `scan_failed_desc` says the scan failed, nor one with an architecture or a host not scanned.",
+				Validators: []validator.String{stringvalidator.OneOf(listScanStatuses...)},
 			},
 			"severity_level": schema.StringAttribute{
 				Optional:    true,

@@ -101,3 +101,30 @@ data "hss_images" "waiting" {
 		},
 	)
 }
+
+// scan_status = "success" selects the images whose scan succeeded by every
+// signal: not a record whose scan_failed_code or scan_failed_desc says it
+// failed, nor a multi-architecture image that lists no architecture.
+func TestAccImagesScanStatusSuccessHonoursEveryFailureSignal(t *testing.T) {
+	t.Parallel()
+	e := oddEnv(t)
+	unitTest(t, resource.TestStep{
+		Config: e.config(`
+data "hss_images" "odd" {
+  image_type  = "private_image"
+  namespace   = "odd"
+  scan_status = "success"
+}
+
+data "hss_images" "local" {
+  image_type    = "local_image"
+  image_name    = "odd"
+  scan_status   = "success"
+}
+`),
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("data.hss_images.odd", tfjsonpath.New("images"), knownvalue.ListExact([]knownvalue.Check{image("plain", "1.0", "success")})),
+			statecheck.ExpectKnownValue("data.hss_images.local", tfjsonpath.New("images"), knownvalue.ListSizeExact(0)),
+		},
+	})
+}
