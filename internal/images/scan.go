@@ -21,8 +21,13 @@ func recordFailure(r *client.ImageRecord) string {
 	switch {
 	case !client.Scanned(r.ScanStatus):
 		msg := fmt.Sprintf("scan_status %q", r.ScanStatus)
-		if r.ScanFailedCode != "" || r.ScanFailedDesc != "" {
+		switch {
+		case r.ScanFailedCode != "" && r.ScanFailedDesc != "":
 			msg += fmt.Sprintf(" (scan_failed_code %q: %s)", r.ScanFailedCode, r.ScanFailedDesc)
+		case r.ScanFailedCode != "":
+			msg += fmt.Sprintf(" (scan_failed_code %q)", r.ScanFailedCode)
+		case r.ScanFailedDesc != "":
+			msg += fmt.Sprintf(" (scan_failed_desc %q)", r.ScanFailedDesc)
 		}
 		return msg
 	case r.ScanFailedCode != "":
