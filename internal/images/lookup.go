@@ -98,27 +98,76 @@ func ambiguous(q Query, images []Image) error {
 	if len(images) > 10 {
 		lines = append(lines, fmt.Sprintf("  - and %d more", len(images)-10))
 	}
+	advice := fmt.Sprintf("No argument tells them apart: they have the same %s, so this read fails rather than pick one.", andList(args))
+	if set := distinguishing(args, images); set != nil {
+		advice = fmt.Sprintf("Set %s to choose one.", andList(set))
+	}
+	return &LookupError{
+		Summary: "Image selector matches more than one image",
+		Detail:  fmt.Sprintf("%d images match %s:\n%s\n\n%s", len(images), q.Label(), strings.Join(lines, "\n"), advice),
+	}
+}
+
+// distinguishing is the first of args, or else the smallest combination of
+// them (in the order of args), whose values differ for every image; nil
+// when none does: an argument is suggested only when setting it can
+// choose one image.
+func distinguishing(args []string, images []Image) []string {
 	get := map[string]func(*Image) string{
 		"instance_id":   func(img *Image) string { return img.InstanceID },
 		"registry_name": func(img *Image) string { return img.RegistryName },
 		"image_id":      func(img *Image) string { return img.ImageID },
 	}
-	argument := args[len(args)-1]
-	for _, name := range args {
-		distinct := map[string]bool{}
+	tellsApart := func(set []string) bool {
+		seen := map[string]bool{}
 		for i := range images {
-			distinct[get[name](&images[i])] = true
+			var key []string
+			for _, name := range set {
+				key = append(key, get[name](&images[i]))
+			}
+			k := strings.Join(key, "\x00")
+			if seen[k] {
+				return false
+			}
+			seen[k] = true
 		}
-		if len(distinct) == len(images) {
-			argument = name
-			break
+		return true
+	}
+	for size := 1; size <= len(args); size++ {
+		if set := firstSubset(args, size, tellsApart); set != nil {
+			return set
 		}
 	}
-	return &LookupError{
-		Summary: "Image selector matches more than one image",
-		Detail: fmt.Sprintf("%d images match %s:\n%s\n\nSet %s to choose one.",
-			len(images), q.Label(), strings.Join(lines, "\n"), argument),
+	return nil
+}
+
+// firstSubset is the first subset of args of the given size, in the order
+// of args, that ok accepts.
+func firstSubset(args []string, size int, ok func([]string) bool) []string {
+	var walk func(start int, set []string) []string
+	walk = func(start int, set []string) []string {
+		if len(set) == size {
+			if ok(set) {
+				return slices.Clone(set)
+			}
+			return nil
+		}
+		for i := start; i < len(args); i++ {
+			if found := walk(i+1, append(set, args[i])); found != nil {
+				return found
+			}
+		}
+		return nil
 	}
+	return walk(0, nil)
+}
+
+// andList renders names as "a", "a and b" or "a, b and c".
+func andList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 func deref(s *string) string {

@@ -377,3 +377,100 @@ func TestAccImageDocsExampleFailsOnEveryFailureSignal(t *testing.T) {
 	}
 	unitTest(t, steps...)
 }
+
+// twinImages are private_image twin/app:1.0 twice over: in registries SWR
+// and SWR-mirror with the same image_id ("same"), in registries SWR and
+// SWR-mirror with image_ids of their own ("own": 5 malicious files in SWR,
+// 3 in the mirror), and twice in registry SWR with the same image_id and
+// different digests ("clone"): nothing an argument can name tells those
+// apart.
+func twinImages() []simulator.Image {
+	scanned := time.Now().Add(-2 * time.Hour).UnixMilli()
+	twin := func(name, id, registry, digest string, malwares int64) simulator.Image {
+		return simulator.Image{
+			ID: id, Type: "private_image", EnterpriseProjectID: "0", Namespace: "twin", Name: name, Version: "1.0",
+			RegistryName: registry, Digest: digest, ScanStatus: "success", SeverityLevel: "Security",
+			LatestUpdateTime: 1767225600000, LatestScanTime: scanned, Records: map[string]int64{"malwares": malwares},
+		}
+	}
+	return []simulator.Image{
+		twin("same", "img-twin-same", "SWR", "", 0), twin("same", "img-twin-same", "SWR-mirror", "", 0),
+		twin("own", "img-twin-own-a", "SWR", "", 5), twin("own", "img-twin-own-b", "SWR-mirror", "", 3),
+		twin("clone", "img-twin-clone", "SWR", "sha256:aa", 0), twin("clone", "img-twin-clone", "SWR", "sha256:bb", 0),
+	}
+}
+
+// twinEnv serves the default images and twinImages.
+func twinEnv(t *testing.T) *testEnv {
+	t.Helper()
+	return newTestEnvWith(t, simulator.Options{Images: append(simulator.DefaultImages(), twinImages()...)})
+}
+
+// An ambiguity error suggests an argument only when it tells the
+// candidates apart; when none does, it says so instead of suggesting one
+// whose values are the same.
+func TestAccImageAmbiguousSuggestsOnlyWhatTellsThemApart(t *testing.T) {
+	t.Parallel()
+	e := twinEnv(t)
+	twin := func(name string) string {
+		return e.config(fmt.Sprintf(`
+data "hss_image" "x" {
+  image_type    = "private_image"
+  namespace     = "twin"
+  image_name    = %q
+  image_version = "1.0"
+}
+`, name))
+	}
+	unitTest(t,
+		resource.TestStep{
+			Config:      twin("same"),
+			ExpectError: errorLike("Image selector matches more than one image", `registry_name "SWR-mirror"`, "Set registry_name to choose one."),
+		},
+		resource.TestStep{
+			Config: twin("clone"),
+			ExpectError: errorLike("Image selector matches more than one image", `digest "sha256:aa"`, `digest "sha256:bb"`,
+				"No argument tells them apart: they have the same instance_id, registry_name and image_id"),
+		},
+	)
+}
+
+// hss_image fills in instance_id and registry_name of the image it
+// resolved when they are not set, as it does image_id.
+func TestAccImageFillsInstanceAndRegistry(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	unitTest(t, resource.TestStep{
+		Config: e.config(`
+data "hss_image" "proxy" {
+  image_type    = "instance_image"
+  namespace     = "platform"
+  image_name    = "proxy"
+  image_version = "1.0"
+  image_id      = "img-proxy-b"
+}
+
+data "hss_image" "checkout" {
+  image_type    = "private_image"
+  namespace     = "release"
+  image_name    = "checkout"
+  image_version = "4.0"
+}
+
+data "hss_image" "named" {
+  image_type    = "private_image"
+  namespace     = "release"
+  image_name    = "checkout"
+  image_version = "4.0"
+  registry_name = "SWR"
+}
+`),
+		ConfigStateChecks: []statecheck.StateCheck{
+			expectString("data.hss_image.proxy", "instance_id", "swr-ee-b2"),
+			expectString("data.hss_image.proxy", "registry_name", "swr-ee-b2-registry"),
+			statecheck.ExpectKnownValue("data.hss_image.checkout", tfjsonpath.New("instance_id"), knownvalue.Null()),
+			expectString("data.hss_image.checkout", "registry_name", "SWR"),
+			expectString("data.hss_image.named", "registry_name", "SWR"),
+		},
+	})
+}

@@ -353,3 +353,43 @@ func TestAccImageSecuritySummaryEveryFailureSignal(t *testing.T) {
 		})
 	}
 }
+
+// The summary takes registry_name, suggests it when it is what tells the
+// candidates apart, and counts only the image it resolved: the statistics
+// take no registry_name, so they are narrowed by the image's image_id, and
+// a read fails when even that selects more than the one image.
+func TestAccImageSecuritySummaryRegistryName(t *testing.T) {
+	t.Parallel()
+	e := twinEnv(t)
+	summary := func(name, extra string) string {
+		return e.config(summaryOf("private_image", "twin", name, "1.0", extra))
+	}
+	unitTest(t,
+		resource.TestStep{
+			Config:      e.config(summaryOf("local_image", "", "nginx", "1.27", `registry_name = "SWR"`)),
+			ExpectError: errorLike("Argument does not apply", `registry_name does not apply when image_type is "local_image"`),
+		},
+		resource.TestStep{
+			Config:      summary("own", `registry_name = ""`),
+			ExpectError: errorLike("Invalid registry_name", `registry_name is empty`),
+		},
+		resource.TestStep{
+			Config:      summary("same", ""),
+			ExpectError: errorLike("Image selector matches more than one image", `registry_name "SWR-mirror"`, "Set registry_name to choose one."),
+		},
+		resource.TestStep{
+			Config: summary("same", `registry_name = "SWR-mirror"`),
+			ExpectError: errorLike("Image security numbers cannot be told apart", `registry_name "SWR-mirror" selects private_image twin/same:1.0`,
+				`image_id "img-twin-same"`, `2 images`, `registries "SWR", "SWR-mirror"`),
+		},
+		resource.TestStep{
+			// 3, the mirror copy's: counted by the whole selector, the
+			// statistics would add SWR's 5.
+			Config: summary("own", `registry_name = "SWR-mirror"`),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.hss_image_security_summary.x", tfjsonpath.New("image").AtMapKey("image_id"), knownvalue.StringExact("img-twin-own-b")),
+				statecheck.ExpectKnownValue("data.hss_image_security_summary.x", tfjsonpath.New("report_counts").AtMapKey("malwares"), knownvalue.Int64Exact(3)),
+			},
+		},
+	)
+}
