@@ -36,7 +36,7 @@ type Query struct {
 	InstanceID    *string
 	RegistryName  *string
 	ImageID       *string
-	ScanStatus    *string
+	ScanStatus    *string // verbatim, except that "success" selects only images Scanned by every signal
 	SeverityLevel *string
 	LatestVersion *bool
 	// Distinguishers are the arguments that can tell images apart, in the
@@ -96,7 +96,7 @@ func Find(ctx context.Context, c *client.Client, scope client.Scope, q Query) ([
 		if r.ImageType == "" && !slices.Contains([]string{"local_image", "cicd"}, q.ImageType) {
 			r.ImageType = q.ImageType // HSS filtered by it; the SDK lists the field, but an answer may leave it out
 		}
-		if q.Matches(&r) {
+		if q.matches(&r) {
 			matched = append(matched, r)
 		}
 	}
@@ -137,9 +137,9 @@ func requestScanStatus(s *string, local bool) *string {
 	return nil
 }
 
-// Matches reports whether a list record is one q selects: every argument
+// matches reports whether a list record is one q selects: every argument
 // q sets is equal.
-func (q *Query) Matches(r *client.ImageRecord) bool {
+func (q *Query) matches(r *client.ImageRecord) bool {
 	eq := func(want *string, have string) bool { return want == nil || *want == have }
 	return r.ImageType == q.ImageType &&
 		eq(q.Namespace, r.Namespace) && eq(q.ImageName, r.ImageName) && eq(q.ImageVersion, r.ImageVersion) &&

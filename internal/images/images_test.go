@@ -98,7 +98,7 @@ func TestImageQueryMatchesEveryArgumentExactly(t *testing.T) {
 		InstanceID: s("swr-1"), RegistryName: s("SWR"), ImageID: s("img-web-20"), SeverityLevel: s("High"), LatestVersion: &yes}
 	want := client.ImageRecord{ImageType: "private_image", Namespace: "shop", ImageName: "web", ImageVersion: "2.0",
 		InstanceID: "swr-1", RegistryName: "SWR", ImageID: "img-web-20", SeverityLevel: "High", LatestVersion: true}
-	if !q.Matches(&want) {
+	if !q.matches(&want) {
 		t.Fatal("the record the query describes does not match it")
 	}
 	for name, change := range map[string]func(*client.ImageRecord){
@@ -114,11 +114,11 @@ func TestImageQueryMatchesEveryArgumentExactly(t *testing.T) {
 	} {
 		r := want
 		change(&r)
-		if q.Matches(&r) {
+		if q.matches(&r) {
 			t.Errorf("a record with another %s matches the query", name)
 		}
 	}
-	if !(&Query{ImageType: "private_image"}).Matches(&want) {
+	if !(&Query{ImageType: "private_image"}).matches(&want) {
 		t.Error("a query that leaves the arguments unset does not match")
 	}
 }
