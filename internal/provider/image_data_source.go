@@ -8,6 +8,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/cloudsec/terraform-provider-hss/internal/images"
 )
 
 var (
@@ -50,8 +52,9 @@ func selectorAttributes(attrs map[string]schema.Attribute, imageTypes []string) 
 	attrs["namespace"] = arg("Organization (namespace), exactly as HSS lists it. Required for repository images; not for local images.")
 	attrs["image_name"] = arg("Image name without organization or tag, exactly as HSS lists it. Required for repository and local images.")
 	attrs["image_version"] = arg("Image tag, exactly. Required for repository and local images.")
-	attrs["instance_id"] = arg("SWR enterprise edition instance, when the same image is in several instances.")
-	attrs["registry_name"] = arg("Registry name, when the same image is in several registries.")
+	found := func(a schema.StringAttribute) schema.StringAttribute { a.Computed = true; return a }
+	attrs["instance_id"] = found(arg("SWR enterprise edition instance, when the same image is in several instances; the found image's instance when unset (null when it has none)."))
+	attrs["registry_name"] = found(arg("Registry name, when the same image is in several registries; the found image's registry when unset (null when HSS gives none)."))
 	attrs["image_id"] = schema.StringAttribute{
 		Optional: true, Computed: true,
 		Description: "Image ID as HSS lists it: required for `cicd` images, optional otherwise (to choose between images that share a name and tag); the found image's ID when unset.",
@@ -61,7 +64,7 @@ func selectorAttributes(attrs map[string]schema.Attribute, imageTypes []string) 
 
 func (d *imageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	attrs := imageFactAttributes()
-	selectorAttributes(attrs, lookupImageTypes)
+	selectorAttributes(attrs, images.LookupTypes)
 	attrs["id"] = schema.StringAttribute{Computed: true, Description: "Identifier of the image: the same image always has the same ID."}
 	attrs["enterprise_project_id"] = enterpriseProjectIDDataSourceAttribute()
 	attrs["region"] = regionDataSourceAttribute()
@@ -94,7 +97,7 @@ func (m *imageModel) selectorArgs() map[string]types.String {
 	}
 }
 
-func (m *imageModel) query() imageQuery {
+func (m *imageModel) query() images.Query {
 	return selectorQuery(m.ImageType, m.Namespace, m.ImageName, m.ImageVersion, m.InstanceID, m.RegistryName, m.ImageID)
 }
 
@@ -109,17 +112,21 @@ func (d *imageDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 		return
 	}
 	scope := d.data.scope(m.Region, m.EnterpriseProjectID)
-	found, err := lookupImage(ctx, c, scope, m.query())
+	found, err := images.Lookup(ctx, c, scope, m.query())
 	if err != nil {
 		addLookupError(&resp.Diagnostics, err)
 		return
 	}
 	facts := newImageModel(found, &resp.Diagnostics)
-	// The arguments stay as configured; only image_id is filled in.
+	// The arguments stay as configured; instance_id, registry_name and
+	// image_id, when unset, are the found image's.
 	facts.ImageType, facts.Namespace, facts.ImageName, facts.ImageVersion = m.ImageType, m.Namespace, m.ImageName, m.ImageVersion
-	facts.InstanceID, facts.RegistryName = m.InstanceID, m.RegistryName
-	if !m.ImageID.IsNull() {
-		facts.ImageID = m.ImageID
+	for _, a := range []struct{ configured, found *types.String }{
+		{&m.InstanceID, &facts.InstanceID}, {&m.RegistryName, &facts.RegistryName}, {&m.ImageID, &facts.ImageID},
+	} {
+		if !a.configured.IsNull() {
+			*a.found = *a.configured
+		}
 	}
 	m.imageModel = facts
 	m.Region = types.StringValue(scope.Region)
@@ -129,6 +136,6 @@ func (d *imageDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 }
 
 // foundImageID identifies one image in one project, region and enterprise project.
-func foundImageID(project, region, ep string, f *foundImage) string {
+func foundImageID(project, region, ep string, f *images.Image) string {
 	return queryID("image", project, region, ep, f.ImageType, f.Namespace, f.ImageName, f.ImageVersion, f.InstanceID, f.RegistryName, f.ImageID, f.ImageDigest)
 }

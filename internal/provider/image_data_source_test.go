@@ -2,9 +2,12 @@ package provider
 
 import (
 	"fmt"
+	"os"
 	"regexp"
 	"testing"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -303,5 +306,171 @@ data "hss_image" "x" {
 `),
 		ExpectError: errorLike("Cannot list HSS images", "GET /v5/", "/image/registries/images: cannot decode field data_list[0].vul_num:",
 			`want a non-negative integer or numeric string, got "many" (request id`),
+	})
+}
+
+// oddImages are images whose records say success and, in another field,
+// that the scan failed or cannot be proven: each is private_image
+// odd/<name>:1.0 (local_image odd:1.0 for "local"), scanned two hours ago
+// with no findings, so nothing but the contradiction can fail a gate.
+// "plain" is the same image without one. The scan time is fixed when the
+// data is made, so that a plan after apply is empty.
+func oddImages() []simulator.Image {
+	scanned := time.Now().Add(-2 * time.Hour).UnixMilli()
+	odd := func(name string, change func(*simulator.Image)) simulator.Image {
+		img := simulator.Image{
+			ID: "img-odd-" + name, Type: "private_image", EnterpriseProjectID: "0", Namespace: "odd", Name: name, Version: "1.0",
+			RegistryName: "SWR", ScanStatus: "success", SeverityLevel: "Security", SizeBytes: 1000000,
+			LatestUpdateTime: 1767225600000, LatestScanTime: scanned, LatestVersion: true,
+		}
+		change(&img)
+		return img
+	}
+	return []simulator.Image{
+		odd("plain", func(*simulator.Image) {}),
+		odd("code", func(img *simulator.Image) {
+			img.ScanFailedCode, img.ScanFailedDesc = "failed_to_scan_vulnerability", "Failed to scan the image for vulnerabilities."
+		}),
+		odd("desc", func(img *simulator.Image) { img.ScanFailedDesc = "Failed to scan files." }),
+		odd("arch-empty", func(img *simulator.Image) { img.MultiArch, img.ArchList = true, "[]" }),
+		odd("arch-null", func(img *simulator.Image) { img.MultiArch, img.ArchList = true, "null" }),
+		odd("local", func(img *simulator.Image) {
+			img.Type, img.Namespace, img.Name, img.RegistryName = "local_image", "", "odd", ""
+			img.Hosts = []simulator.Host{{Name: "node-a", ID: "host-a"}, {Name: "node-b", ID: "host-b", ScanFailedDesc: "Failed to scan files."}}
+		}),
+	}
+}
+
+// oddEnv serves the default images and oddImages.
+func oddEnv(t *testing.T) *testEnv {
+	t.Helper()
+	return newTestEnvWith(t, simulator.Options{Images: append(simulator.DefaultImages(), oddImages()...)})
+}
+
+// The postconditions of hss_image's docs example fail for every image
+// whose scan cannot be proven, not only for a scan_status other than
+// success, and pass for the image without the contradiction.
+func TestAccImageDocsExampleFailsOnEveryFailureSignal(t *testing.T) {
+	t.Parallel()
+	example, err := os.ReadFile("../../examples/data-sources/hss_image/data-source.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := func(name string) config.Variables {
+		return config.Variables{"image_ref": config.StringVariable("swr.cn-north-4.myhuaweicloud.com/odd/" + name + ":1.0")}
+	}
+	e := oddEnv(t)
+	steps := []resource.TestStep{{
+		Config: e.config(string(example)), ConfigVariables: ref("plain"),
+		ConfigStateChecks: []statecheck.StateCheck{expectString("data.hss_image.deploy", "image_id", "img-odd-plain")},
+	}}
+	for name, want := range map[string]string{
+		"code":       `scan_failed_code is "failed_to_scan_vulnerability"`,
+		"desc":       `scan_failed_desc is "Failed to scan files."`,
+		"arch-empty": "association_images",
+		"arch-null":  "association_images",
+	} {
+		steps = append(steps, resource.TestStep{
+			Config: e.config(string(example)), ConfigVariables: ref(name),
+			ExpectError: errorLike("Resource postcondition failed", "odd/"+name+":1.0", want),
+		})
+	}
+	unitTest(t, steps...)
+}
+
+// twinImages are private_image twin/app:1.0 twice over: in registries SWR
+// and SWR-mirror with the same image_id ("same"), in registries SWR and
+// SWR-mirror with image_ids of their own ("own": 5 malicious files in SWR,
+// 3 in the mirror), and twice in registry SWR with the same image_id and
+// different digests ("clone"): nothing an argument can name tells those
+// apart.
+func twinImages() []simulator.Image {
+	scanned := time.Now().Add(-2 * time.Hour).UnixMilli()
+	twin := func(name, id, registry, digest string, malwares int64) simulator.Image {
+		return simulator.Image{
+			ID: id, Type: "private_image", EnterpriseProjectID: "0", Namespace: "twin", Name: name, Version: "1.0",
+			RegistryName: registry, Digest: digest, ScanStatus: "success", SeverityLevel: "Security",
+			LatestUpdateTime: 1767225600000, LatestScanTime: scanned, Records: map[string]int64{"malwares": malwares},
+		}
+	}
+	return []simulator.Image{
+		twin("same", "img-twin-same", "SWR", "", 0), twin("same", "img-twin-same", "SWR-mirror", "", 0),
+		twin("own", "img-twin-own-a", "SWR", "", 5), twin("own", "img-twin-own-b", "SWR-mirror", "", 3),
+		twin("clone", "img-twin-clone", "SWR", "sha256:aa", 0), twin("clone", "img-twin-clone", "SWR", "sha256:bb", 0),
+	}
+}
+
+// twinEnv serves the default images and twinImages.
+func twinEnv(t *testing.T) *testEnv {
+	t.Helper()
+	return newTestEnvWith(t, simulator.Options{Images: append(simulator.DefaultImages(), twinImages()...)})
+}
+
+// An ambiguity error suggests an argument only when it tells the
+// candidates apart; when none does, it says so instead of suggesting one
+// whose values are the same.
+func TestAccImageAmbiguousSuggestsOnlyWhatTellsThemApart(t *testing.T) {
+	t.Parallel()
+	e := twinEnv(t)
+	twin := func(name string) string {
+		return e.config(fmt.Sprintf(`
+data "hss_image" "x" {
+  image_type    = "private_image"
+  namespace     = "twin"
+  image_name    = %q
+  image_version = "1.0"
+}
+`, name))
+	}
+	unitTest(t,
+		resource.TestStep{
+			Config:      twin("same"),
+			ExpectError: errorLike("Image selector matches more than one image", `registry_name "SWR-mirror"`, "Set registry_name to choose one."),
+		},
+		resource.TestStep{
+			Config: twin("clone"),
+			ExpectError: errorLike("Image selector matches more than one image", `digest "sha256:aa"`, `digest "sha256:bb"`,
+				"No argument tells them apart: they have the same instance_id, registry_name and image_id"),
+		},
+	)
+}
+
+// hss_image fills in instance_id and registry_name of the image it
+// resolved when they are not set, as it does image_id.
+func TestAccImageFillsInstanceAndRegistry(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	unitTest(t, resource.TestStep{
+		Config: e.config(`
+data "hss_image" "proxy" {
+  image_type    = "instance_image"
+  namespace     = "platform"
+  image_name    = "proxy"
+  image_version = "1.0"
+  image_id      = "img-proxy-b"
+}
+
+data "hss_image" "checkout" {
+  image_type    = "private_image"
+  namespace     = "release"
+  image_name    = "checkout"
+  image_version = "4.0"
+}
+
+data "hss_image" "named" {
+  image_type    = "private_image"
+  namespace     = "release"
+  image_name    = "checkout"
+  image_version = "4.0"
+  registry_name = "SWR"
+}
+`),
+		ConfigStateChecks: []statecheck.StateCheck{
+			expectString("data.hss_image.proxy", "instance_id", "swr-ee-b2"),
+			expectString("data.hss_image.proxy", "registry_name", "swr-ee-b2-registry"),
+			statecheck.ExpectKnownValue("data.hss_image.checkout", tfjsonpath.New("instance_id"), knownvalue.Null()),
+			expectString("data.hss_image.checkout", "registry_name", "SWR"),
+			expectString("data.hss_image.named", "registry_name", "SWR"),
+		},
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/cloudsec/terraform-provider-hss/internal/client"
+	"github.com/cloudsec/terraform-provider-hss/internal/images"
 )
 
 var (
@@ -52,6 +54,9 @@ type imageSecuritySummaryModel struct {
 	MaxScanAge          types.String `tfsdk:"max_scan_age"`
 	AllowUnscanned      types.Bool   `tfsdk:"allow_unscanned"`
 	Image               types.Object `tfsdk:"image"`
+	// RegistryName selects the image but is not sent to the statistics,
+	// which do not take it: they are narrowed by the image's image_id.
+	RegistryName types.String `tfsdk:"registry_name"`
 	imageSelectorModel
 }
 
@@ -107,6 +112,13 @@ func (d *imageSecuritySummaryDataSource) Schema(_ context.Context, _ datasource.
 		},
 	}
 	imageSelectorAttributes(attrs)
+	attrs["registry_name"] = schema.StringAttribute{
+		Optional: true,
+		Description: "Registry HSS lists the image in, when the same image is in several registries; not for local images. " +
+			"HSS's statistics take no registry name, so the counts are then read for the image ID of the image it selects, " +
+			"and the read fails when that image ID is listed in another registry too.",
+		Validators: []validator.String{text(), stringvalidator.LengthAtMost(128)},
+	}
 	attrs["max_scan_age"] = schema.StringAttribute{
 		Optional: true,
 		Description: "Longest time since HSS last scanned the image successfully, as a Go duration (`\"168h\"`, `\"36h30m\"`): " +
@@ -127,8 +139,9 @@ func (d *imageSecuritySummaryDataSource) Schema(_ context.Context, _ datasource.
 		Description: "Every security number HSS has about one image, in one read: its baseline check counts and the record count of each security report. " +
 			"Made for `check` blocks, `postcondition`s and policies that want one object per image. " +
 			"It fails closed: before any count is read, the selector is resolved to exactly one image with the lookup of `hss_image` (exact names, every page), " +
-			"and the read fails when no image matches (naming the closest names), when several do, when the image's last scan did not succeed " +
-			"(every architecture of a multi-architecture image and every host of a local image included), or when it is older than `max_scan_age`; " +
+			"and the read fails when no image matches (naming the closest names), when several do, when the image's last scan did not succeed by every signal HSS gives " +
+			"(every architecture of a multi-architecture image and every host of a local image included; a `success` beside a `scan_failed_code` or `scan_failed_desc` is no success), " +
+			"when its scan time is missing, implausible or in the future, or when it is older than `max_scan_age` (see `image.scan_problem`); " +
 			"`allow_unscanned = true` reads the counts of an unscanned image anyway. The count calls then run concurrently (at most 4 at a time); " +
 			"if any fails, the read fails with that call's error and no number is reported. " +
 			"Spell image names as HSS lists them (see `provider::hss::parse_image_ref`). " +
@@ -149,6 +162,7 @@ func (d *imageSecuritySummaryDataSource) ValidateConfig(ctx context.Context, req
 	}
 	validateSelector(&resp.Diagnostics, m.ImageType, map[string]types.String{
 		"namespace": m.Namespace, "image_name": m.ImageName, "image_version": m.ImageVersion, "instance_id": m.InstanceID,
+		"registry_name": m.RegistryName,
 	})
 }
 
@@ -164,10 +178,11 @@ func (d *imageSecuritySummaryDataSource) Read(ctx context.Context, req datasourc
 		return
 	}
 	scope := d.data.scope(m.Region, m.EnterpriseProjectID)
-	if !m.resolveImage(ctx, c, scope, time.Now(), &resp.Diagnostics) {
+	countQuery, ok := m.resolveImage(ctx, c, scope, time.Now(), &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	counts, err := readSummaryCounts(ctx, c, scope, m.baselineQuery(m.ImageType.ValueString()), reportTypes)
+	counts, err := readSummaryCounts(ctx, c, scope, countQuery, reportTypes)
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot read HSS image security summary", err.Error())
 		return
@@ -176,6 +191,9 @@ func (d *imageSecuritySummaryDataSource) Read(ctx context.Context, req datasourc
 	m.Region = types.StringValue(scope.Region)
 	m.EnterpriseProjectID = types.StringPointerValue(nonEmpty(scope.EnterpriseProjectID))
 	parts := append([]string{"security_summary", c.ProjectID(), scope.Region, scope.EnterpriseProjectID}, idParts(m.baselineQuery(m.ImageType.ValueString()))...)
+	if !m.RegistryName.IsNull() { // only then, so that the IDs of summaries without it stay as they were
+		parts = append(parts, "registry_name", m.RegistryName.ValueString())
+	}
 	m.ID = types.StringValue(queryID(append(parts, reportTypes...)...))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
@@ -192,34 +210,69 @@ func (m *imageSecuritySummaryModel) reportTypes(ctx context.Context, diags *diag
 }
 
 // resolveImage finds the one image the selector names, with the lookup of
-// hss_image, and sets the image attribute. Unless allow_unscanned is set,
-// an image whose last scan did not succeed, or succeeded longer than
-// max_scan_age ago, is an error: its counts would describe nothing.
-func (m *imageSecuritySummaryModel) resolveImage(ctx context.Context, c *client.Client, scope client.Scope, now time.Time, diags *diag.Diagnostics) bool {
-	q := selectorQuery(m.ImageType, m.Namespace, m.ImageName, m.ImageVersion, m.InstanceID, types.StringNull(), m.ImageID)
-	q.distinguishers = []string{"instance_id", "image_id"} // what the statistics take too
-	found, err := lookupImage(ctx, c, scope, q)
+// hss_image, sets the image attribute, and returns the query the counts
+// are read with. Unless allow_unscanned is set, an image whose last scan
+// did not succeed, or succeeded longer than max_scan_age ago, is an error:
+// its counts would describe nothing.
+func (m *imageSecuritySummaryModel) resolveImage(ctx context.Context, c *client.Client, scope client.Scope, now time.Time, diags *diag.Diagnostics) (client.BaselineStatisticQuery, bool) {
+	q := selectorQuery(m.ImageType, m.Namespace, m.ImageName, m.ImageVersion, m.InstanceID, m.RegistryName, m.ImageID)
+	countQuery := m.baselineQuery(m.ImageType.ValueString())
+	found, err := images.Lookup(ctx, c, scope, q)
 	if err != nil {
 		addLookupError(diags, err)
-		return false
+		return countQuery, false
 	}
 	m.Image = imageObject(found, diags)
+	if q.RegistryName != nil {
+		if countQuery.ImageID, err = countableByImageID(ctx, c, scope, q, found); err != nil {
+			addLookupError(diags, err)
+			return countQuery, false
+		}
+	}
 	if m.AllowUnscanned.ValueBool() {
-		return !diags.HasError()
+		return countQuery, !diags.HasError()
 	}
 	maxAge, _ := time.ParseDuration(m.MaxScanAge.ValueString()) // validated at plan time
-	if problem := scanProblem(found, maxAge, now); problem != "" {
+	if problem := images.ScanProblem(found, maxAge, now); problem != "" {
 		why := " HSS's counts for an image it has not scanned successfully are zeros that prove nothing, so this read fails instead of reporting them."
 		anyway := "To read the counts anyway, for a dashboard and never for a gate, set allow_unscanned = true."
-		if found.scanned() {
+		if images.ScanProblem(found, 0, now) == "" { // only too old
 			why = " Counts from an old scan say nothing about what was found since, so this read fails instead of reporting them."
 			anyway = "Or raise max_scan_age."
 		}
 		diags.AddError("Image security numbers cannot be trusted", problem+why+"\n\n"+
 			"Scan the image in HSS (console, or POST /v5/{project_id}/image/image-scan/tasks) and plan again once its scan_status is \"success\". "+anyway)
-		return false
+		return countQuery, false
 	}
-	return !diags.HasError()
+	return countQuery, !diags.HasError()
+}
+
+// countableByImageID is the image ID the statistics are narrowed by when
+// registry_name chose the image, which they cannot be narrowed by: an
+// error unless that ID, with the rest of the selector, selects the found
+// image alone, for counts of several images would be wrong numbers.
+func countableByImageID(ctx context.Context, c *client.Client, scope client.Scope, q images.Query, found *images.Image) (*string, error) {
+	id := found.ImageID
+	all := q
+	all.RegistryName, all.ImageID = nil, &id
+	same, err := images.Find(ctx, c, scope, all)
+	if err != nil {
+		return nil, err
+	}
+	if id != "" && len(same) == 1 {
+		return &id, nil
+	}
+	registries := make([]string, 0, len(same))
+	for _, img := range same {
+		registries = append(registries, fmt.Sprintf("%q", img.RegistryName))
+	}
+	return nil, &images.LookupError{
+		Summary: "Image security numbers cannot be told apart",
+		Detail: fmt.Sprintf("registry_name %q selects %s (image_id %q), but HSS's statistics take no registry name, "+
+			"and %d images with this selector share that image_id (registries %s): their counts cannot be read apart, "+
+			"so this read fails instead of reporting the counts of several images as one's.",
+			*q.RegistryName, found.Label(), id, len(same), strings.Join(registries, ", ")),
+	}
 }
 
 // summaryCounts is what the statistics say about the image.

@@ -312,3 +312,84 @@ func TestAccImageSecuritySummaryLookupValidation(t *testing.T) {
 	})
 	e.expectNoRequests(t)
 }
+
+// A record that says success in scan_status and failure, or nothing
+// provable, elsewhere is no successful scan: the summary fails before any
+// count is read and names the field. The same image without the
+// contradiction passes.
+func TestAccImageSecuritySummaryEveryFailureSignal(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, imageType, namespace, image string
+		want                              []string
+	}{
+		{"plain", "private_image", "odd", "plain", nil},
+		{"success with scan_failed_code", "private_image", "odd", "code", []string{
+			`private_image odd/code:1.0 did not succeed: scan_status is "success" but scan_failed_code is "failed_to_scan_vulnerability" (Failed to scan the image for vulnerabilities.)`}},
+		{"success with scan_failed_desc", "private_image", "odd", "desc", []string{
+			`private_image odd/desc:1.0 did not succeed: scan_status is "success" but scan_failed_desc is "Failed to scan files."`}},
+		{"multi-architecture, empty architecture list", "private_image", "odd", "arch-empty", []string{
+			"private_image odd/arch-empty:1.0", "is_multiple_arch is true", "association_images is empty or null"}},
+		{"multi-architecture, null architecture list", "private_image", "odd", "arch-null", []string{
+			"private_image odd/arch-null:1.0", "is_multiple_arch is true", "association_images is empty or null"}},
+		{"local, one host success with scan_failed_desc", "local_image", "", "odd", []string{
+			`local_image odd:1.0 on at least one of its hosts (node-a, node-b) did not succeed: scan_status is "success" but scan_failed_desc is "Failed to scan files."`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := oddEnv(t)
+			step := resource.TestStep{Config: e.config(summaryOf(tc.imageType, tc.namespace, tc.image, "1.0", ""))}
+			if tc.want != nil {
+				step.ExpectError = errorLike(append([]string{"Image security numbers cannot be trusted"}, tc.want...)...)
+			} else {
+				step.ConfigStateChecks = []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.hss_image_security_summary.x", tfjsonpath.New("report_counts").AtMapKey("vulnerability"), knownvalue.Int64Exact(0)),
+				}
+			}
+			unitTest(t, step)
+			if n := e.sim.Count(simulator.BaselineStatistic) + e.sim.Count(simulator.SecurityReport); tc.want != nil && n != 0 {
+				t.Fatalf("%d statistic requests; the read must fail before any count is asked", n)
+			}
+		})
+	}
+}
+
+// The summary takes registry_name, suggests it when it is what tells the
+// candidates apart, and counts only the image it resolved: the statistics
+// take no registry_name, so they are narrowed by the image's image_id, and
+// a read fails when even that selects more than the one image.
+func TestAccImageSecuritySummaryRegistryName(t *testing.T) {
+	t.Parallel()
+	e := twinEnv(t)
+	summary := func(name, extra string) string {
+		return e.config(summaryOf("private_image", "twin", name, "1.0", extra))
+	}
+	unitTest(t,
+		resource.TestStep{
+			Config:      e.config(summaryOf("local_image", "", "nginx", "1.27", `registry_name = "SWR"`)),
+			ExpectError: errorLike("Argument does not apply", `registry_name does not apply when image_type is "local_image"`),
+		},
+		resource.TestStep{
+			Config:      summary("own", `registry_name = ""`),
+			ExpectError: errorLike("Invalid registry_name", `registry_name is empty`),
+		},
+		resource.TestStep{
+			Config:      summary("same", ""),
+			ExpectError: errorLike("Image selector matches more than one image", `registry_name "SWR-mirror"`, "Set registry_name to choose one."),
+		},
+		resource.TestStep{
+			Config: summary("same", `registry_name = "SWR-mirror"`),
+			ExpectError: errorLike("Image security numbers cannot be told apart", `registry_name "SWR-mirror" selects private_image twin/same:1.0`,
+				`image_id "img-twin-same"`, `2 images`, `registries "SWR", "SWR-mirror"`),
+		},
+		resource.TestStep{
+			// 3, the mirror copy's: counted by the whole selector, the
+			// statistics would add SWR's 5.
+			Config: summary("own", `registry_name = "SWR-mirror"`),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.hss_image_security_summary.x", tfjsonpath.New("image").AtMapKey("image_id"), knownvalue.StringExact("img-twin-own-b")),
+				statecheck.ExpectKnownValue("data.hss_image_security_summary.x", tfjsonpath.New("report_counts").AtMapKey("malwares"), knownvalue.Int64Exact(3)),
+			},
+		},
+	)
+}

@@ -12,6 +12,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/cloudsec/terraform-provider-hss/internal/images"
 )
 
 var (
@@ -65,8 +67,8 @@ func (d *imagesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 			"id": schema.StringAttribute{Computed: true, Description: "Identifier derived from the filter: the same filter always has the same ID."},
 			"image_type": schema.StringAttribute{
 				Required:    true,
-				Description: "Image type: " + quotedList(lookupImageTypes) + ".",
-				Validators:  []validator.String{stringvalidator.OneOf(lookupImageTypes...)},
+				Description: "Image type: " + quotedList(images.LookupTypes) + ".",
+				Validators:  []validator.String{stringvalidator.OneOf(images.LookupTypes...)},
 			},
 			"namespace":     filter("Only images in this organization (namespace), exactly. Not for local images."),
 			"image_name":    filter("Only images of this name, exactly."),
@@ -74,9 +76,10 @@ func (d *imagesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 			"instance_id":   filter("Only images of this SWR enterprise edition instance."),
 			"registry_name": filter("Only images of this registry. Not for local or CI/CD images."),
 			"scan_status": schema.StringAttribute{
-				Optional:    true,
-				Description: "Only images whose last scan has this status: " + quotedList(listScanStatuses) + " (`waiting` is the local images' spelling of `waiting_for_scan`).",
-				Validators:  []validator.String{stringvalidator.OneOf(listScanStatuses...)},
+				Optional: true,
+				Description: "Only images whose last scan has this status: " + quotedList(listScanStatuses) + " (`waiting` is the local images' spelling of `waiting_for_scan`). " +
+					"`success` means success by every signal, as `scan_problem` judges it apart from the scan time: not an image whose `scan_failed_code` or `scan_failed_desc` says the scan failed, nor one with an architecture or a host not scanned.",
+				Validators: []validator.String{stringvalidator.OneOf(listScanStatuses...)},
 			},
 			"severity_level": schema.StringAttribute{
 				Optional:    true,
@@ -135,7 +138,7 @@ func (d *imagesDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 		return
 	}
 	scope := d.data.scope(m.Region, m.EnterpriseProjectID)
-	q := imageQuery{
+	q := images.Query{
 		ImageType:     m.ImageType.ValueString(),
 		Namespace:     stringOrNil(m.Namespace),
 		ImageName:     stringOrNil(m.ImageName),
@@ -146,14 +149,14 @@ func (d *imagesDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 		SeverityLevel: stringOrNil(m.SeverityLevel),
 		LatestVersion: m.LatestVersion.ValueBoolPointer(),
 	}
-	images, err := findImages(ctx, c, scope, q)
+	found, err := images.Find(ctx, c, scope, q)
 	if err != nil {
 		addLookupError(&resp.Diagnostics, err)
 		return
 	}
-	values := make([]attr.Value, len(images))
-	for i := range images {
-		values[i] = imageObject(&images[i], &resp.Diagnostics)
+	values := make([]attr.Value, len(found))
+	for i := range found {
+		values[i] = imageObject(&found[i], &resp.Diagnostics)
 	}
 	list, diags := types.ListValue(imageObjectType, values)
 	resp.Diagnostics.Append(diags...)

@@ -1,8 +1,10 @@
 package provider
 
 import (
+	"os"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -100,4 +102,68 @@ data "hss_images" "waiting" {
 			},
 		},
 	)
+}
+
+// scan_status = "success" selects the images whose scan succeeded by every
+// signal: not a record whose scan_failed_code or scan_failed_desc says it
+// failed, nor a multi-architecture image that lists no architecture.
+func TestAccImagesScanStatusSuccessHonoursEveryFailureSignal(t *testing.T) {
+	t.Parallel()
+	e := oddEnv(t)
+	unitTest(t, resource.TestStep{
+		Config: e.config(`
+data "hss_images" "odd" {
+  image_type  = "private_image"
+  namespace   = "odd"
+  scan_status = "success"
+}
+
+data "hss_images" "local" {
+  image_type    = "local_image"
+  image_name    = "odd"
+  scan_status   = "success"
+}
+`),
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("data.hss_images.odd", tfjsonpath.New("images"), knownvalue.ListExact([]knownvalue.Check{image("plain", "1.0", "success")})),
+			statecheck.ExpectKnownValue("data.hss_images.local", tfjsonpath.New("images"), knownvalue.ListSizeExact(0)),
+		},
+	})
+}
+
+// hss_images' docs example gates every copy of a release's image: one
+// image listed twice, one copy failed, fails the plan (it passed while the
+// example asked whether any copy was scanned). The example as it stands
+// passes on the default data.
+func TestAccImagesDocsExampleFailsOnAFailedCopy(t *testing.T) {
+	t.Parallel()
+	example, err := os.ReadFile("../../examples/data-sources/hss_images/data-source.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newTestEnv(t)
+	unitTest(t,
+		resource.TestStep{Config: e.config(string(example))},
+		resource.TestStep{
+			Config: e.config(string(example)),
+			ConfigVariables: config.Variables{"release_images": config.ListVariable(
+				config.StringVariable("swr.cn-north-4.myhuaweicloud.com/release/checkout:4.0"),
+				config.StringVariable("swr.cn-north-4.myhuaweicloud.com/release/missing:1.0"),
+				config.StringVariable("swr.cn-north-4.myhuaweicloud.com/release/ledger:1.4"),
+			)},
+			ExpectError: errorLike("Resource postcondition failed", "release/missing:1.0: HSS does not list it.",
+				`release/ledger:1.4 in registry SWR: HSS's last scan of private_image release/ledger:1.4 has scan_status "failed"`),
+		},
+	)
+
+	copyOf := simulator.Image{
+		ID: "img-checkout-40-mirror", Type: "private_image", EnterpriseProjectID: "0", Namespace: "release", Name: "checkout", Version: "4.0",
+		RegistryName: "SWR-mirror", ScanStatus: "failed", ScanFailedCode: "failed_to_scan_vulnerability", LatestUpdateTime: 1767225600000,
+	}
+	e = newTestEnvWith(t, simulator.Options{Images: append(simulator.DefaultImages(), copyOf)})
+	unitTest(t, resource.TestStep{
+		Config: e.config(string(example)),
+		ExpectError: errorLike("Resource postcondition failed", "swr.cn-north-4.myhuaweicloud.com/release/checkout:4.0", "SWR-mirror",
+			`scan_status "failed"`),
+	})
 }

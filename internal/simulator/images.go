@@ -36,6 +36,11 @@ type Image struct {
 	Hosts []Host
 	// Arches of a multi-architecture image.
 	Arches []Arch
+	// MultiArch flags the image multi-architecture (is_multiple_arch true)
+	// even when it has no Arches; ArchList then says what its
+	// association_images is: "[]", "null", or "" to leave it out.
+	MultiArch bool
+	ArchList  string
 
 	Baseline Baseline
 	Vulns    []Vuln

@@ -253,7 +253,7 @@ func registryRecord(img *Image, id int, now int64) map[string]any {
 	rec["scan_failed_code"] = img.ScanFailedCode
 	rec["latest_sync_time"] = img.LatestUpdateTime
 	rec["scannable"] = true
-	rec["is_multiple_arch"] = len(img.Arches) > 0
+	rec["is_multiple_arch"] = len(img.Arches) > 0 || img.MultiArch
 	if img.InstanceID != "" {
 		rec["instance_id"], rec["instance_name"] = img.InstanceID, img.InstanceName
 		rec["instance_url"] = img.InstanceName + ".swr.example.com"
@@ -268,6 +268,13 @@ func registryRecord(img *Image, id int, now int64) map[string]any {
 			})
 		}
 		rec["association_images"] = assoc
+	} else if img.MultiArch {
+		switch img.ArchList {
+		case "[]":
+			rec["association_images"] = []map[string]any{}
+		case "null":
+			rec["association_images"] = nil
+		}
 	}
 	return rec
 }
@@ -286,6 +293,9 @@ func localRecords(img *Image, now int64) []map[string]any {
 			rec["scan_status"] = h.ScanStatus
 			rec["latest_scan_time"] = h.LatestScanTime
 			delete(rec, "severity_level")
+		}
+		if h.ScanFailedDesc != "" {
+			rec["scan_failed_desc"] = h.ScanFailedDesc
 		}
 		if rec["latest_scan_time"] == int64(0) {
 			delete(rec, "latest_scan_time") // HSS leaves it out, or sends 0

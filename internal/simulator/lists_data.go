@@ -6,12 +6,14 @@ import (
 )
 
 // Host is one host a local image is on. ScanStatus and LatestScanTime,
-// when set, override the image's for this host's record.
+// when set, override the image's for this host's record; so does
+// ScanFailedDesc, even when the status is success.
 type Host struct {
 	Name           string
 	ID             string
 	ScanStatus     string
 	LatestScanTime int64
+	ScanFailedDesc string
 }
 
 // Arch is one architecture of a multi-architecture image.

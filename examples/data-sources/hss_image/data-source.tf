@@ -11,9 +11,13 @@ data "hss_image" "deploy" {
   image_version = local.image.image_version
 
   lifecycle {
+    # scan_problem is null only when every signal HSS gives says the last
+    # scan succeeded: scan_status alone is not enough (a "success" may
+    # carry a scan_failed_code, a multi-architecture image may list no
+    # architecture, a scan time may lie in the future).
     postcondition {
-      condition     = self.scan_status == "success" && alltrue([for a in self.architectures : a.scan_status == "success"])
-      error_message = "HSS has not scanned ${var.image_ref} successfully: scan_status ${self.scan_status}${self.scan_failed_code == null ? "" : " (${self.scan_failed_code})"}."
+      condition     = self.scan_problem == null
+      error_message = "HSS's numbers about ${var.image_ref} cannot be trusted: ${self.scan_problem == null ? "" : self.scan_problem}"
     }
     postcondition {
       condition     = timecmp(coalesce(self.scanned_at, "1970-01-01T00:00:00Z"), timeadd(plantimestamp(), "-168h")) >= 0

@@ -17,26 +17,32 @@ data "hss_images" "release" {
   namespace  = "release"
 
   lifecycle {
-    # Every image the release deploys is listed, and its last scan (every
-    # architecture's) succeeded: an image HSS does not know fails too.
+    # Every image the release deploys is listed, and every copy HSS lists
+    # of it (HSS may list one image in several registries) was scanned
+    # successfully, by every signal (scan_problem): one good copy does not
+    # vouch for a failed one, and an image HSS does not know fails too.
     postcondition {
-      condition = alltrue([for ref, w in local.wanted : anytrue([
-        for i in self.images : i.image_name == w.image_name && i.image_version == w.image_version &&
-        i.scan_status == "success" && alltrue([for a in i.architectures : a.scan_status == "success"])
-      ])])
-      error_message = "Not in HSS or not scanned successfully: ${jsonencode([
-        for ref, w in local.wanted : ref if !anytrue([
-          for i in self.images : i.image_name == w.image_name && i.image_version == w.image_version &&
-          i.scan_status == "success" && alltrue([for a in i.architectures : a.scan_status == "success"])
-        ])
-      ])}."
+      condition = alltrue([for ref, w in local.wanted :
+        anytrue([for i in self.images : i.image_name == w.image_name && i.image_version == w.image_version]) &&
+        alltrue([for i in self.images : i.scan_problem == null if i.image_name == w.image_name && i.image_version == w.image_version])
+      ])
+      error_message = join("\n", concat(
+        [for ref, w in local.wanted : "${ref}: HSS does not list it." if !anytrue([
+          for i in self.images : i.image_name == w.image_name && i.image_version == w.image_version
+        ])],
+        flatten([for ref, w in local.wanted : [
+          for i in self.images : "${ref} in registry ${coalesce(i.registry_name, "(none)")}: ${i.scan_problem}"
+          if i.image_name == w.image_name && i.image_version == w.image_version && i.scan_problem != null
+        ]]),
+      ))
     }
   }
 }
 
+# One list per image: HSS may list an image more than once.
 output "release_vulnerabilities" {
   value = {
-    for i in data.hss_images.release.images : "${i.image_name}:${i.image_version}" => i.vul_num
+    for i in data.hss_images.release.images : "${i.image_name}:${i.image_version}" => i.vul_num...
     if contains([for w in local.wanted : "${w.image_name}:${w.image_version}"], "${i.image_name}:${i.image_version}")
   }
 }

@@ -1,9 +1,8 @@
-package provider
+package images
 
 import (
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/cloudsec/terraform-provider-hss/internal/client"
 )
@@ -33,19 +32,6 @@ func TestGroupHostsCountsFailClosed(t *testing.T) {
 		}
 		if len(f.Hosts) != 2 || f.Hosts[0] != "node-a" || f.Hosts[1] != "node-b" {
 			t.Errorf("hosts %v, want [node-a node-b]", f.Hosts)
-		}
-	}
-}
-
-// "success" without a scan time is not a scan the numbers can be trusted
-// from, whatever max_scan_age says.
-func TestScanProblemSuccessWithoutScanTime(t *testing.T) {
-	f := &foundImage{ImageRecord: client.ImageRecord{ImageType: "private_image", Namespace: "shop", ImageName: "web", ImageVersion: "1.0",
-		ScanStatus: client.ScanSuccess}}
-	for _, maxAge := range []time.Duration{0, time.Hour} {
-		want := `HSS reports scan_status "success" for private_image shop/web:1.0 but no scan time.`
-		if got := scanProblem(f, maxAge, time.Now()); got != want {
-			t.Errorf("max_scan_age %s: got %q, want %q", maxAge, got, want)
 		}
 	}
 }
@@ -96,7 +82,7 @@ func TestGroupHostsMergesPerHostRecords(t *testing.T) {
 		{ImageType: "local_image", ImageName: "redis", ImageVersion: "7.2", ImageDigest: "sha256:aa", HostName: "node-c",
 			ScanStatus: "waiting", ScanFailedCode: "queued"},
 	})[0]
-	if waiting.ScanStatus != "waiting" || waiting.ScanFailedCode != "queued" || waiting.LatestScanTime != 0 || waiting.scanned() {
+	if waiting.ScanStatus != "waiting" || waiting.ScanFailedCode != "queued" || waiting.LatestScanTime != 0 || waiting.Scanned() {
 		t.Errorf("status %q (code %q), scan time %d; want the unscanned host's status and no scan time", waiting.ScanStatus, waiting.ScanFailedCode, waiting.LatestScanTime)
 	}
 }
@@ -108,7 +94,7 @@ func TestGroupHostsMergesPerHostRecords(t *testing.T) {
 func TestImageQueryMatchesEveryArgumentExactly(t *testing.T) {
 	s := func(v string) *string { return &v }
 	yes := true
-	q := imageQuery{ImageType: "private_image", Namespace: s("shop"), ImageName: s("web"), ImageVersion: s("2.0"),
+	q := Query{ImageType: "private_image", Namespace: s("shop"), ImageName: s("web"), ImageVersion: s("2.0"),
 		InstanceID: s("swr-1"), RegistryName: s("SWR"), ImageID: s("img-web-20"), SeverityLevel: s("High"), LatestVersion: &yes}
 	want := client.ImageRecord{ImageType: "private_image", Namespace: "shop", ImageName: "web", ImageVersion: "2.0",
 		InstanceID: "swr-1", RegistryName: "SWR", ImageID: "img-web-20", SeverityLevel: "High", LatestVersion: true}
@@ -132,7 +118,27 @@ func TestImageQueryMatchesEveryArgumentExactly(t *testing.T) {
 			t.Errorf("a record with another %s matches the query", name)
 		}
 	}
-	if !(&imageQuery{ImageType: "private_image"}).matches(&want) {
+	if !(&Query{ImageType: "private_image"}).matches(&want) {
 		t.Error("a query that leaves the arguments unset does not match")
+	}
+}
+
+// A host record that says success in scan_status and failure in
+// scan_failed_desc is an unsuccessful record: the image takes its status
+// and description, whichever host comes first.
+func TestGroupHostsSuccessWithFailureSignal(t *testing.T) {
+	rec := func(host, desc string) client.ImageRecord {
+		return client.ImageRecord{ImageType: "local_image", ImageName: "redis", ImageVersion: "7.2", ImageDigest: "sha256:aa",
+			HostName: host, ScanStatus: client.ScanSuccess, ScanFailedDesc: desc, LatestScanTime: 1767225600000}
+	}
+	for _, order := range [][]client.ImageRecord{
+		{rec("node-a", ""), rec("node-b", "Failed to scan files.")},
+		{rec("node-b", "Failed to scan files."), rec("node-a", "")},
+	} {
+		img := groupHosts(order)[0]
+		if img.Scanned() || img.ScanFailedDesc != "Failed to scan files." {
+			t.Errorf("first host %s: scanned %v, scan_failed_desc %q; want not scanned, with node-b's description",
+				order[0].HostName, img.Scanned(), img.ScanFailedDesc)
+		}
 	}
 }
