@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Paging of the image lists: HSS serves at most ListPageSize records per
@@ -322,13 +323,14 @@ func walkList[T any](ctx context.Context, c *Client, scope Scope, segments []str
 		if int64(len(items)) > total-offset {
 			return w, fmt.Sprintf("the page at offset %d holds %d records, more than the %d total_num %d leaves (the list grew)", offset, len(items), total-offset, total), nil
 		}
+		now := c.cfg.Now()
 		for i, raw := range items {
 			pos := offset + int64(i)
 			f, err := decodeFields(raw)
 			if err != nil {
 				return nil, "", o.fieldError(fmt.Sprintf("data_list[%d]", pos), err)
 			}
-			rec, err := decode(&fields{raw: f, prefix: fmt.Sprintf("data_list[%d].", pos), o: o})
+			rec, err := decode(&fields{raw: f, prefix: fmt.Sprintf("data_list[%d].", pos), o: o, now: now})
 			if err != nil {
 				return nil, "", err
 			}
@@ -428,10 +430,12 @@ func rawList(raw json.RawMessage, emptyOK bool) ([]json.RawMessage, error) {
 }
 
 // fields is one list item being decoded; errors name the item's field.
+// now is the client's clock when the page came, for judging times.
 type fields struct {
 	raw    map[string]json.RawMessage
 	prefix string
 	o      *object
+	now    time.Time
 	err    error
 }
 
@@ -464,12 +468,54 @@ func (f *fields) count(name string) *int64 {
 	return &n
 }
 
-// millis reads an optional time in ms; absent, null and 0 are 0.
+// millis reads an optional time in ms since the epoch; absent, null and 0
+// are 0 (never). Any other value must be a plausible time (see
+// plausibleMillis), or the item fails to decode, naming the field, the
+// image, the value and what it would mean.
 func (f *fields) millis(name string) int64 {
-	if n := f.count(name); n != nil {
-		return *n
+	n := f.count(name)
+	if n == nil || *n == 0 {
+		return 0
 	}
-	return 0
+	if err := plausibleMillis(*n, f.now); err != nil {
+		f.fail(name, fmt.Errorf("%d (image %s) %w", *n, f.imageLabel(), err))
+		return 0
+	}
+	return *n
+}
+
+// plausibleMillis checks that ms is milliseconds since the epoch of a time
+// HSS could have sent: not before EarliestPlausibleTime (a time in seconds
+// lands in 1970) and not after now plus MaxClockSkew (one in microseconds
+// lands tens of thousands of years ahead; a local time sent as UTC, hours
+// ahead).
+func plausibleMillis(ms int64, now time.Time) error {
+	t := time.UnixMilli(ms).UTC()
+	nowText := now.UTC().Format(time.RFC3339)
+	switch {
+	case t.Year() > 9999:
+		return fmt.Errorf("would be in the year %d, and now is %s: not milliseconds since the epoch", t.Year(), nowText)
+	case t.Before(EarliestPlausibleTime):
+		return fmt.Errorf("is %s, before %s, and now is %s: not milliseconds since the epoch of a time HSS could have scanned",
+			t.Format(time.RFC3339), EarliestPlausibleTime.Format(time.RFC3339), nowText)
+	case t.After(now.Add(MaxClockSkew)):
+		return fmt.Errorf("is %s, later than now (%s) plus the %s clock-skew allowance", t.Format(time.RFC3339), nowText, MaxClockSkew)
+	}
+	return nil
+}
+
+// imageLabel names the image of the item for an error, as far as the item
+// says: namespace/name:version.
+func (f *fields) imageLabel() string {
+	get := func(name string) string {
+		s, _ := stringField(f.raw, name, false)
+		return s
+	}
+	s := cmp.Or(get("image_name"), "?") + ":" + cmp.Or(get("image_version"), "?")
+	if ns := get("namespace"); ns != "" {
+		s = ns + "/" + s
+	}
+	return s
 }
 
 // boolean reads an optional bool: true, false or their strings.
@@ -530,7 +576,7 @@ func decodeRegistryImage(f *fields) (ImageRecord, error) {
 				f.fail(fmt.Sprintf("association_images[%d]", i), err)
 				break
 			}
-			a := &fields{raw: af, prefix: fmt.Sprintf("%sassociation_images[%d].", f.prefix, i), o: f.o}
+			a := &fields{raw: af, prefix: fmt.Sprintf("%sassociation_images[%d].", f.prefix, i), o: f.o, now: f.now}
 			arch := ArchImage{
 				ImageID:          a.str("image_id", false),
 				ImageDigest:      a.str("image_digest", false),

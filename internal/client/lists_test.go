@@ -640,6 +640,98 @@ func TestListPagesBound(t *testing.T) {
 	}
 }
 
+// --- Issue 15: scan times are proven, not trusted. ---
+
+// Times are milliseconds since the epoch of a plausible date: absent,
+// null and 0 are "never"; otherwise not before EarliestPlausibleTime and
+// not after now plus MaxClockSkew, or a decode error naming the field, the
+// image, the value, the time it would be and now.
+func TestListTimesArePlausible(t *testing.T) {
+	now := time.Date(2026, 11, 30, 11, 0, 0, 0, time.UTC)
+	ms := func(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
+	const rec = `{"id": 1, "image_id": "img-1", "image_type": "private_image", "namespace": "shop", "image_name": "web", "image_version": "2.0", "scan_status": "success"%s}`
+	for _, tc := range []struct {
+		name, field, value string
+		want               int64
+		wantErr            string
+	}{
+		{"absent", "", "", 0, ""},
+		{"null", "latest_scan_time", "null", 0, ""},
+		{"zero", "latest_scan_time", "0", 0, ""},
+		{"zero as a string", "latest_scan_time", `"0"`, 0, ""},
+		{"a year ago", "latest_scan_time", ms(now.AddDate(-1, 0, 0)), now.AddDate(-1, 0, 0).UnixMilli(), ""},
+		{"2015-01-01 exactly", "latest_scan_time", ms(EarliestPlausibleTime), EarliestPlausibleTime.UnixMilli(), ""},
+		{"now plus the allowance", "latest_scan_time", `"` + ms(now.Add(MaxClockSkew)) + `"`, now.Add(MaxClockSkew).UnixMilli(), ""},
+		{"a millisecond before 2015", "latest_scan_time", strconv.FormatInt(EarliestPlausibleTime.UnixMilli()-1, 10), 0,
+			"field data_list[0].latest_scan_time: 1420070399999 (image shop/web:2.0) is 2014-12-31T23:59:59Z, before 2015-01-01T00:00:00Z, and now is 2026-11-30T11:00:00Z: not milliseconds since the epoch of a time HSS could have scanned"},
+		{"seconds", "latest_scan_time", strconv.FormatInt(now.Unix(), 10), 0,
+			"field data_list[0].latest_scan_time: 1796036400 (image shop/web:2.0) is 1970-01-21T18:53:56Z, before 2015-01-01T00:00:00Z"},
+		{"microseconds", "latest_scan_time", strconv.FormatInt(now.UnixMicro(), 10), 0,
+			"field data_list[0].latest_scan_time: 1796036400000000 (image shop/web:2.0) would be in the year 58884, and now is 2026-11-30T11:00:00Z: not milliseconds since the epoch"},
+		{"nanoseconds", "latest_scan_time", strconv.FormatInt(now.UnixNano(), 10), 0, "would be in the year 56916097,"},
+		{"8 hours ahead", "latest_scan_time", ms(now.Add(8 * time.Hour)), 0,
+			"field data_list[0].latest_scan_time: 1796065200000 (image shop/web:2.0) is 2026-11-30T19:00:00Z, later than now (2026-11-30T11:00:00Z) plus the 5m0s clock-skew allowance"},
+		{"a millisecond past the allowance", "latest_scan_time", strconv.FormatInt(now.Add(MaxClockSkew).UnixMilli()+1, 10), 0,
+			"is 2026-11-30T11:05:00Z, later than now (2026-11-30T11:00:00Z) plus the 5m0s clock-skew allowance"},
+		{"100 years ahead", "latest_scan_time", ms(now.AddDate(100, 0, 0)), 0, "is 2126-11-30T11:00:00Z, later than now (2026-11-30T11:00:00Z)"},
+		{"update time ahead", "latest_update_time", ms(now.Add(time.Hour)), 0,
+			"field data_list[0].latest_update_time: 1796040000000 (image shop/web:2.0) is 2026-11-30T12:00:00Z, later than now"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			extra := ""
+			if tc.field != "" {
+				extra = fmt.Sprintf(`, %q: %s`, tc.field, tc.value)
+			}
+			body := `{"total_num": 1, "data_list": [` + fmt.Sprintf(rec, extra) + `]}`
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, body) }))
+			t.Cleanup(srv.Close)
+			c, err := New(Config{Endpoint: srv.URL, Region: "cn-north-4", ProjectID: "p1", Credentials: Credentials{Token: "t"}, Now: func() time.Time { return now }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := c.ListRegistryImages(context.Background(), Scope{}, RegistryImageQuery{})
+			if tc.wantErr != "" {
+				var de *DecodeError
+				if !errors.As(err, &de) || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("got %v, want a decode error with %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.field == "latest_scan_time" && got[0].LatestScanTime != tc.want {
+				t.Fatalf("latest_scan_time %d, want %d", got[0].LatestScanTime, tc.want)
+			}
+		})
+	}
+}
+
+// Every list checks its times: local and CI/CD records too.
+func TestListTimesArePlausibleInEveryList(t *testing.T) {
+	now := time.Now()
+	ahead := strconv.FormatInt(now.Add(time.Hour).UnixMilli(), 10)
+	for name, list := range map[string]func(*Client) error{
+		"local": func(c *Client) error {
+			_, err := c.ListImageLocal(context.Background(), Scope{}, LocalImageQuery{})
+			return err
+		},
+		"cicd": func(c *Client) error {
+			_, err := c.ListCicdImages(context.Background(), Scope{}, CicdImageQuery{})
+			return err
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			body := `{"total_num": 1, "data_list": [{"image_id": "c1", "image_name": "runner", "image_version": "1.0", "scan_status": "success", "latest_scan_time": ` + ahead + `}]}`
+			c := listClient(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, body) }))
+			err := list(c)
+			if err == nil || !strings.Contains(err.Error(), "field data_list[0].latest_scan_time: "+ahead+" (image runner:1.0) is ") {
+				t.Fatalf("got %v", err)
+			}
+		})
+	}
+}
+
 // Walks that each look whole but disagree, or a last walk that nothing is
 // left to confirm, are no snapshot either.
 func TestListUnconfirmedWalksFailClosed(t *testing.T) {
