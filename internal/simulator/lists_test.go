@@ -69,7 +69,8 @@ func TestListHooks(t *testing.T) {
 		var out []any
 		list, _ := body["data_list"].([]any)
 		for _, r := range list {
-			out = append(out, r.(map[string]any)["id"])
+			rec, _ := r.(map[string]any)
+			out = append(out, rec["id"])
 		}
 		return out
 	}
@@ -113,7 +114,8 @@ func TestListHooks(t *testing.T) {
 	if len(walked) != DecoyCount+1 || walked[0] != stable[0] || walked[200] != stable[201] || walked[199] != stable[199] {
 		t.Fatalf("ids %v... %v, before the change %v... %v", walked[:2], walked[198:], stable[:2], stable[198:])
 	}
-	last, _ := second["data_list"].([]any)[len(second["data_list"].([]any))-1].(map[string]any)
+	list, _ := second["data_list"].([]any)
+	last, _ := list[len(list)-1].(map[string]any)
 	if last["image_name"] != "redis-exporter-new" || last["id"] != float64(len(DefaultImages())+1) {
 		t.Fatalf("added record %v, want a new id after the highest", last)
 	}
@@ -144,8 +146,8 @@ func TestListOddScanTimes(t *testing.T) {
 		t.Fatalf("%d records", len(list))
 	}
 	for i, want := range []float64{float64(now.Add(8 * time.Hour).UnixMilli()), float64(now.UnixMicro())} {
-		if got := list[i].(map[string]any)["latest_scan_time"]; got != want {
-			t.Errorf("record %d: latest_scan_time %v, want %v", i, got, want)
+		if rec, _ := list[i].(map[string]any); rec["latest_scan_time"] != want {
+			t.Errorf("record %d: latest_scan_time %v, want %v", i, rec["latest_scan_time"], want)
 		}
 	}
 }
