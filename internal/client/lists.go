@@ -2,11 +2,14 @@ package client
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
+	"time"
 )
 
 // Paging of the image lists: HSS serves at most ListPageSize records per
@@ -16,8 +19,31 @@ const (
 	MaxListOffset = 2000000
 )
 
-// maxListOffset is MaxListOffset; tests lower it.
-var maxListOffset int64 = MaxListOffset
+// The bounds of one list read. A total_num above maxListRecords is an
+// error on the first page; a walk reads at most maxListPages pages; a read
+// walks the list at most maxListWalks times. Tests lower the first two.
+var (
+	maxListRecords int64 = MaxListOffset
+	maxListPages         = MaxListOffset/ListPageSize + 1
+)
+
+const maxListWalks = 3
+
+// ListChangedError is a list that did not hold still while it was read:
+// every walk saw it change (or the walks disagreed), so no answer is a
+// snapshot of it.
+type ListChangedError struct {
+	Method  string
+	Path    string
+	Walks   int
+	Changes []string // what each walk saw, "walk N: ..."
+}
+
+func (e *ListChangedError) Error() string {
+	return fmt.Sprintf("%s %s: HSS's list kept changing while it was read: %d walks from offset 0 (the most one read makes), "+
+		"none of them one consistent snapshot: %s. Retry later, or narrow the filter so that the list fits on one page (%d records)",
+		e.Method, e.Path, e.Walks, strings.Join(e.Changes, "; "), ListPageSize)
+}
 
 // Scan states HSS reports for an image. Only ScanSuccess means the numbers
 // of the image describe it; every other value, including values this list
@@ -124,7 +150,7 @@ func (c *Client) ListRegistryImages(ctx context.Context, scope Scope, q Registry
 		{"scan_status", q.ScanStatus}, {"severity_level", q.SeverityLevel},
 	})
 	query = appendBool(query, "latest_version", q.LatestVersion)
-	return c.listAll(ctx, scope, c.projectPath("image", "registries", "images"), query, decodeRegistryImage)
+	return listAll(ctx, c, scope, c.projectPath("image", "registries", "images"), query, decodeRegistryImage, registryIdentity)
 }
 
 // ListImageLocal returns every local image record the query selects (one
@@ -134,7 +160,7 @@ func (c *Client) ListImageLocal(ctx context.Context, scope Scope, q LocalImageQu
 	if q.ImageName != nil { // ignored by HSS without image_name
 		query = appendStrings(query, []namedString{{"image_version", q.ImageVersion}})
 	}
-	return c.listAll(ctx, scope, c.projectPath("image", "local-repositories"), query, decodeLocalImage)
+	return listAll(ctx, c, scope, c.projectPath("image", "local-repositories"), query, decodeLocalImage, localIdentity)
 }
 
 // ListCicdImages returns every CI/CD image the query selects, reading all pages.
@@ -144,7 +170,7 @@ func (c *Client) ListCicdImages(ctx context.Context, scope Scope, q CicdImageQue
 		{"image_id", q.ImageID}, {"scan_status", q.ScanStatus}, {"severity_level", q.SeverityLevel},
 	})
 	query = appendBool(query, "latest_version", q.LatestVersion)
-	return c.listAll(ctx, scope, c.projectPath("image", "cicd", "images"), query, decodeCicdImage)
+	return listAll(ctx, c, scope, c.projectPath("image", "cicd", "images"), query, decodeCicdImage, cicdIdentity)
 }
 
 type namedString struct {
@@ -170,57 +196,220 @@ func appendBool(query []param, key string, v *bool) []param {
 	return query
 }
 
-// listAll pages through a list: limit ListPageSize, offset advanced by the
-// records received, until total_num is reached or a page is empty. Every
-// page's total_num is checked; a list that does not fit below MaxListOffset
-// is an error, not a truncated answer. Identical lists in flight share one
-// walk, and a walk's answer is kept like any other read's.
-func (c *Client) listAll(ctx context.Context, scope Scope, segments []string, query []param,
-	decode func(item *fields) (ImageRecord, error),
-) ([]ImageRecord, error) {
+// listAll reads a whole list as one snapshot, or fails. A walk pages
+// through it from offset 0 (limit ListPageSize, offset advanced by the
+// records received) until total_num records are read. The list changed
+// while a walk read it when total_num differs between pages, a page holds
+// fewer records than total_num promises (an empty page before the end
+// means the list shrank, not that it ended) or more than it leaves, or a
+// record is read twice (by identity, or by its whole JSON when identity
+// gives ""). Then it is walked again, at most maxListWalks times in all. A
+// list of one page is one answer; a list of more pages is kept only when
+// two walks in a row read the same records in the same order, because an
+// image deleted and another pushed between two pages shift the records
+// without changing total_num. total_num 0 with records, or above
+// maxListRecords, is an error, and so is a walk longer than maxListPages.
+// Identical lists in flight share one read, and its answer is kept like
+// any other read's.
+func listAll[T any](ctx context.Context, c *Client, scope Scope, segments []string, query []param,
+	decode func(item *fields) (T, error), identity func(T) string,
+) ([]T, error) {
 	key := "LIST " + escapedPath(segments) + "?" + canonicalQuery(query) + "|" + scope.Region + "|" + scope.EnterpriseProjectID
 	v, err := c.answers.get(key, func() (any, error) {
-		var out []ImageRecord
-		for offset := int64(0); ; {
-			page := append(append([]param(nil), query...),
-				param{"offset", strconv.FormatInt(offset, 10)}, param{"limit", strconv.Itoa(ListPageSize)})
-			o, err := c.readObject(ctx, &request{method: http.MethodGet, segments: segments, query: page, scope: scope, retry: retryRead})
+		var changes []string
+		var last *listWalk[T] // the walk before, when it saw no change
+		var path string
+		for n := 1; n <= maxListWalks; n++ {
+			w, change, err := walkList(ctx, c, scope, segments, query, decode, identity)
 			if err != nil {
 				return nil, err
 			}
-			total, err := parseCount(o.fields["total_num"])
-			if err != nil {
-				return nil, o.fieldError("total_num", err)
-			}
-			items, err := rawList(o.fields["data_list"], total == 0)
-			if err != nil {
-				return nil, o.fieldError("data_list", err)
-			}
-			for i, raw := range items {
-				f, err := decodeFields(raw)
-				if err != nil {
-					return nil, o.fieldError(fmt.Sprintf("data_list[%d]", offset+int64(i)), err)
+			path = w.path
+			switch {
+			case change != "":
+				changes = append(changes, fmt.Sprintf("walk %d: %s", n, change))
+				last = nil
+				continue
+			case w.pages <= 1:
+				return w.records, nil
+			case last != nil:
+				diff := last.differs(w)
+				if diff == "" {
+					return w.records, nil
 				}
-				rec, err := decode(&fields{raw: f, prefix: fmt.Sprintf("data_list[%d].", offset+int64(i)), o: o})
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, rec)
+				changes = append(changes, fmt.Sprintf("walk %d read other records than walk %d: %s", n, n-1, diff))
+			case n == maxListWalks:
+				changes = append(changes, fmt.Sprintf("walk %d saw no change, but no walk was left to confirm it", n))
 			}
-			offset += int64(len(items))
-			if len(items) == 0 || offset >= total {
-				return out, nil
-			}
-			if offset > maxListOffset {
-				return nil, fmt.Errorf("GET %s: %d records match, more than HSS pages through (offset at most %d); narrow the filter", escapedPath(segments), total, maxListOffset)
-			}
+			last = w
 		}
+		return nil, &ListChangedError{Method: http.MethodGet, Path: path, Walks: maxListWalks, Changes: changes}
 	})
 	if err != nil {
 		return nil, err
 	}
-	records, _ := v.([]ImageRecord)
+	records, _ := v.([]T)
 	return records, nil
+}
+
+// listWalk is one walk through a list.
+type listWalk[T any] struct {
+	records []T
+	ids     []string // each record's identity
+	total   int64
+	pages   int
+	path    string // as errors print it
+}
+
+// differs says where w read other records than prev, the walk before
+// it, or "".
+func (prev *listWalk[T]) differs(w *listWalk[T]) string {
+	if prev.total != w.total {
+		return fmt.Sprintf("total_num %d, was %d", w.total, prev.total)
+	}
+	for i := range w.ids { // equal totals, and each walk read total records
+		if w.ids[i] != prev.ids[i] {
+			return fmt.Sprintf("position %d holds %s, was %s", i, w.ids[i], prev.ids[i])
+		}
+	}
+	return ""
+}
+
+// walkList walks a list once from offset 0. It returns the walk and
+// what changed during it ("" when nothing did), or an error: a failed
+// request, a record that cannot be decoded, an answer that contradicts
+// itself, a bound that ran out.
+func walkList[T any](ctx context.Context, c *Client, scope Scope, segments []string, query []param,
+	decode func(item *fields) (T, error), identity func(T) string,
+) (*listWalk[T], string, error) {
+	w := &listWalk[T]{}
+	seen := map[string]int{}
+	for offset := int64(0); ; {
+		if w.pages >= maxListPages {
+			return nil, "", fmt.Errorf("%s %s: the pages bound of one list read ran out: %d pages read, %d of the %d records total_num promises; narrow the filter",
+				http.MethodGet, w.path, w.pages, offset, w.total)
+		}
+		page := append(append([]param(nil), query...),
+			param{"offset", strconv.FormatInt(offset, 10)}, param{"limit", strconv.Itoa(ListPageSize)})
+		o, err := c.readObject(ctx, &request{method: http.MethodGet, segments: segments, query: page, scope: scope, retry: retryRead})
+		if err != nil {
+			return nil, "", err
+		}
+		w.pages++
+		w.path = o.path
+		total, err := parseCount(o.fields["total_num"])
+		if err != nil {
+			return nil, "", o.fieldError("total_num", err)
+		}
+		items, err := rawList(o.fields["data_list"], total == 0)
+		if err != nil {
+			return nil, "", o.fieldError("data_list", err)
+		}
+		if total == 0 && len(items) > 0 {
+			return nil, "", o.fieldError("total_num", fmt.Errorf("0, but data_list holds %d record%s", len(items), plural(len(items))))
+		}
+		if total > maxListRecords {
+			return nil, "", fmt.Errorf("%s %s: total_num is %d: more records than the records bound of one list read (%d; HSS pages no further than offset %d); narrow the filter",
+				http.MethodGet, o.path, total, maxListRecords, MaxListOffset)
+		}
+		if w.pages == 1 {
+			w.total = total
+		} else if total != w.total {
+			return w, fmt.Sprintf("total_num was %d on page 1 but %d on page %d (offset %d)", w.total, total, w.pages, offset), nil
+		}
+		if want := min(int64(ListPageSize), total-offset); int64(len(items)) < want {
+			return w, fmt.Sprintf("the page at offset %d holds %d records where total_num %d promises %d (the list shrank)", offset, len(items), total, want), nil
+		}
+		if int64(len(items)) > total-offset {
+			return w, fmt.Sprintf("the page at offset %d holds %d records, more than the %d total_num %d leaves (the list grew)", offset, len(items), total-offset, total), nil
+		}
+		now := c.cfg.Now()
+		for i, raw := range items {
+			pos := offset + int64(i)
+			f, err := decodeFields(raw)
+			if err != nil {
+				return nil, "", o.fieldError(fmt.Sprintf("data_list[%d]", pos), err)
+			}
+			rec, err := decode(&fields{raw: f, prefix: fmt.Sprintf("data_list[%d].", pos), o: o, now: now})
+			if err != nil {
+				return nil, "", err
+			}
+			id := identity(rec)
+			if id == "" {
+				id = abbreviate(canonicalJSON(raw))
+			}
+			id = "record " + id
+			if first, ok := seen[id]; ok {
+				return w, fmt.Sprintf("%s was read twice (positions %d and %d)", id, first, pos), nil
+			}
+			seen[id] = int(pos)
+			w.records = append(w.records, rec)
+			w.ids = append(w.ids, id)
+		}
+		offset += int64(len(items))
+		if offset >= total {
+			if int64(len(w.records)) != total { // every page held what total_num promised: cannot happen
+				return nil, "", fmt.Errorf("%s %s: %d records read, but total_num is %d", http.MethodGet, o.path, len(w.records), total)
+			}
+			return w, "", nil
+		}
+	}
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// canonicalJSON is raw with its objects' keys sorted and no white space,
+// so that one record sent twice reads the same.
+func canonicalJSON(raw json.RawMessage) string {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return string(raw)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return string(raw)
+	}
+	return string(b)
+}
+
+// The identities of list records: what makes two records one, for
+// telling a record read twice. Only fields that do not change when an
+// image is rescanned are used.
+func registryIdentity(r ImageRecord) string {
+	if r.ID != 0 {
+		return fmt.Sprintf("id %d (%s)", r.ID, recordLabel(r))
+	}
+	if r.ImageID == "" && r.ImageDigest == "" {
+		return ""
+	}
+	return fmt.Sprintf("image_id %q digest %q (%s, registry %q, instance %q)", r.ImageID, r.ImageDigest, recordLabel(r), r.RegistryName, r.InstanceID)
+}
+
+func localIdentity(r ImageRecord) string {
+	host := cmp.Or(r.HostID, r.HostName)
+	if r.ImageID == "" && host == "" {
+		return ""
+	}
+	return fmt.Sprintf("image_id %q (%s) on host %q", r.ImageID, recordLabel(r), host)
+}
+
+func cicdIdentity(r ImageRecord) string {
+	return fmt.Sprintf("image_id %q (%s)", r.ImageID, recordLabel(r))
+}
+
+func recordLabel(r ImageRecord) string {
+	s := r.ImageName + ":" + r.ImageVersion
+	if r.Namespace != "" {
+		s = r.Namespace + "/" + s
+	}
+	return s
 }
 
 // rawList splits a JSON array. A missing or null list is only accepted when
@@ -241,10 +430,12 @@ func rawList(raw json.RawMessage, emptyOK bool) ([]json.RawMessage, error) {
 }
 
 // fields is one list item being decoded; errors name the item's field.
+// now is the client's clock when the page came, for judging times.
 type fields struct {
 	raw    map[string]json.RawMessage
 	prefix string
 	o      *object
+	now    time.Time
 	err    error
 }
 
@@ -277,12 +468,54 @@ func (f *fields) count(name string) *int64 {
 	return &n
 }
 
-// millis reads an optional time in ms; absent, null and 0 are 0.
+// millis reads an optional time in ms since the epoch; absent, null and 0
+// are 0 (never). Any other value must be a plausible time (see
+// plausibleMillis), or the item fails to decode, naming the field, the
+// image, the value and what it would mean.
 func (f *fields) millis(name string) int64 {
-	if n := f.count(name); n != nil {
-		return *n
+	n := f.count(name)
+	if n == nil || *n == 0 {
+		return 0
 	}
-	return 0
+	if err := plausibleMillis(*n, f.now); err != nil {
+		f.fail(name, fmt.Errorf("%d (image %s) %w", *n, f.imageLabel(), err))
+		return 0
+	}
+	return *n
+}
+
+// plausibleMillis checks that ms is milliseconds since the epoch of a time
+// HSS could have sent: not before EarliestPlausibleTime (a time in seconds
+// lands in 1970) and not after now plus MaxClockSkew (one in microseconds
+// lands tens of thousands of years ahead; a local time sent as UTC, hours
+// ahead).
+func plausibleMillis(ms int64, now time.Time) error {
+	t := time.UnixMilli(ms).UTC()
+	nowText := now.UTC().Format(time.RFC3339)
+	switch {
+	case t.Year() > 9999:
+		return fmt.Errorf("would be in the year %d, and now is %s: not milliseconds since the epoch", t.Year(), nowText)
+	case t.Before(EarliestPlausibleTime):
+		return fmt.Errorf("is %s, before %s, and now is %s: not milliseconds since the epoch of a time HSS could have scanned",
+			t.Format(time.RFC3339), EarliestPlausibleTime.Format(time.RFC3339), nowText)
+	case t.After(now.Add(MaxClockSkew)):
+		return fmt.Errorf("is %s, later than now (%s) plus the %s clock-skew allowance", t.Format(time.RFC3339), nowText, MaxClockSkew)
+	}
+	return nil
+}
+
+// imageLabel names the image of the item for an error, as far as the item
+// says: namespace/name:version.
+func (f *fields) imageLabel() string {
+	get := func(name string) string {
+		s, _ := stringField(f.raw, name, false)
+		return s
+	}
+	s := cmp.Or(get("image_name"), "?") + ":" + cmp.Or(get("image_version"), "?")
+	if ns := get("namespace"); ns != "" {
+		s = ns + "/" + s
+	}
+	return s
 }
 
 // boolean reads an optional bool: true, false or their strings.
@@ -343,7 +576,7 @@ func decodeRegistryImage(f *fields) (ImageRecord, error) {
 				f.fail(fmt.Sprintf("association_images[%d]", i), err)
 				break
 			}
-			a := &fields{raw: af, prefix: fmt.Sprintf("%sassociation_images[%d].", f.prefix, i), o: f.o}
+			a := &fields{raw: af, prefix: fmt.Sprintf("%sassociation_images[%d].", f.prefix, i), o: f.o, now: f.now}
 			arch := ArchImage{
 				ImageID:          a.str("image_id", false),
 				ImageDigest:      a.str("image_digest", false),

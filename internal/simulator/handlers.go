@@ -31,8 +31,9 @@ func (s *Simulator) baselineStatistic(r *http.Request, q url.Values) (int, any) 
 	}
 	types := baselineTypes(p.str["image_type"])
 	var weak, policy, check int64
-	for i := range s.opts.Images {
-		img := &s.opts.Images[i]
+	images := s.images()
+	for i := range images {
+		img := &images[i]
 		if !slices.Contains(types, img.Type) || !inEnterpriseProject(img, p) {
 			continue
 		}
@@ -62,8 +63,9 @@ func equalIfSet(p *params, name, have string) bool {
 // filter body selects.
 func (s *Simulator) selected(p, f *params) []*Image {
 	var out []*Image
-	for i := range s.opts.Images {
-		img := &s.opts.Images[i]
+	images := s.images()
+	for i := range images {
+		img := &images[i]
 		if inEnterpriseProject(img, p) && matchesFilter(img, f) {
 			out = append(out, img)
 		}

@@ -25,12 +25,17 @@ type Image struct {
 	HasContainer        bool
 
 	// What only the image lists show (see lists.go).
+	// RecordID is the id of the image's record in the repository list,
+	// stable while the list changes around it; New and list hooks number
+	// the images without one after the highest in use, in order.
+	RecordID       int
 	Digest         string // default: derived from ID
 	RegistryName   string
 	ScanFailedCode string
 	ScanFailedDesc string
 	// ScanAge, when set, makes LatestScanTime the simulator's now minus
-	// ScanAge: an image HSS keeps rescanning.
+	// ScanAge: an image HSS keeps rescanning. A negative ScanAge puts the
+	// scan time ahead of now, as a clock in another zone would.
 	ScanAge time.Duration
 	// Hosts of a local image, one list record each; one host when empty.
 	Hosts []Host

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -119,9 +120,10 @@ func (s *Simulator) listImages(r *http.Request, q url.Values, e Endpoint) (int, 
 		}
 	}
 	now := s.now().UnixMilli()
+	images := s.images()
 	var rows []map[string]any
-	for i := range s.opts.Images {
-		img := &s.opts.Images[i]
+	for i := range images {
+		img := &images[i]
 		if !inEnterpriseProject(img, p) || !listed(img, e) || !listFilter(img, p) {
 			continue
 		}
@@ -136,7 +138,7 @@ func (s *Simulator) listImages(r *http.Request, q url.Values, e Endpoint) (int, 
 		case CicdImages:
 			rows = append(rows, cicdRecord(img, now))
 		default:
-			rows = append(rows, registryRecord(img, i+1, now))
+			rows = append(rows, registryRecord(img, img.RecordID, now))
 		}
 	}
 	total := len(rows)
@@ -149,7 +151,77 @@ func (s *Simulator) listImages(r *http.Request, q url.Values, e Endpoint) (int, 
 	if offset < total {
 		page = rows[offset:min(total, offset+limit)]
 	}
-	return http.StatusOK, map[string]any{"total_num": s.count(int64(total)), "data_list": page}
+	return http.StatusOK, map[string]any{"total_num": s.count(s.servedPage(e, offset, limit, total)), "data_list": page}
+}
+
+// ListPage is one page of an image list as the simulator serves it.
+type ListPage struct {
+	Endpoint Endpoint
+	Number   int // pages of this list served since New or Reset, this one included
+	Offset   int
+	Limit    int
+	Total    int // records the list holds for this request
+}
+
+// ListHooks change an image list while a client pages through it, as
+// HSS's lists change when images are pushed, deleted or rescanned between
+// two requests of one reader. For tests only: without hooks every answer
+// is consistent with the images the simulator holds.
+type ListHooks struct {
+	// Total, when set, is the total_num a page reports instead of Total.
+	Total func(p ListPage) int64
+	// After, when set, runs once a page is built, before it is sent, and
+	// returns the images HSS holds from then on (for every endpoint). It
+	// gets a copy it may change; images without a RecordID are numbered.
+	// It runs with the simulator locked and must not call it.
+	After func(p ListPage, images []Image) []Image
+}
+
+// SetListHooks sets the hooks of list e (RegistryImages, LocalImages or
+// CicdImages), replacing any it had. Reset removes them.
+func (s *Simulator) SetListHooks(e Endpoint, h ListHooks) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.listHooks == nil {
+		s.listHooks = map[Endpoint]ListHooks{}
+	}
+	s.listHooks[e] = h
+}
+
+// servedPage counts a page of list e and runs its hooks; it returns the
+// total_num to report.
+func (s *Simulator) servedPage(e Endpoint, offset, limit, total int) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.listPages == nil {
+		s.listPages = map[Endpoint]int{}
+	}
+	s.listPages[e]++
+	p := ListPage{Endpoint: e, Number: s.listPages[e], Offset: offset, Limit: limit, Total: total}
+	h := s.listHooks[e]
+	reported := int64(total)
+	if h.Total != nil {
+		reported = h.Total(p)
+	}
+	if h.After != nil {
+		s.opts.Images = numberRecords(h.After(p, slices.Clone(s.opts.Images)))
+	}
+	return reported
+}
+
+// numberRecords gives the images without a RecordID the next free ones.
+func numberRecords(images []Image) []Image {
+	next := 1
+	for _, img := range images {
+		next = max(next, img.RecordID+1)
+	}
+	for i := range images {
+		if images[i].RecordID == 0 {
+			images[i].RecordID = next
+			next++
+		}
+	}
+	return images
 }
 
 func listed(img *Image, e Endpoint) bool {
@@ -208,7 +280,7 @@ func (img *Image) digest() string {
 }
 
 func (img *Image) scanTime(now int64) int64 {
-	if img.ScanAge > 0 {
+	if img.ScanAge != 0 {
 		return now - img.ScanAge.Milliseconds()
 	}
 	return img.LatestScanTime

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -162,6 +163,9 @@ type Simulator struct {
 	unscoped         map[string]time.Time
 	metadataSessions map[string]bool
 	noMetadataAgency bool
+
+	listHooks map[Endpoint]ListHooks // see SetListHooks
+	listPages map[Endpoint]int       // pages of each list served
 }
 
 // bucket is one project's flow-control token bucket.
@@ -182,6 +186,7 @@ func New(opts Options) *Simulator {
 	if opts.Images == nil {
 		opts.Images = def.Images
 	}
+	opts.Images = numberRecords(slices.Clone(opts.Images))
 	if opts.Projects == nil {
 		opts.Projects = def.Projects
 	}
@@ -344,7 +349,8 @@ func (s *Simulator) ExportsCreated() int {
 	return len(s.tasks)
 }
 
-// Reset forgets requests, faults and tasks, keeping the options.
+// Reset forgets requests, faults, tasks and list hooks, keeping the
+// options (and the images as list hooks left them).
 func (s *Simulator) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -353,6 +359,15 @@ func (s *Simulator) Reset() {
 	s.stringCounts, s.latency, s.taskPolls, s.taskFinal = false, 0, 0, "success"
 	s.newConns = 0
 	s.buckets = nil
+	s.listHooks, s.listPages = nil, nil
+}
+
+// images is the images HSS holds now. Hooks replace the slice, never
+// change it, so the caller may read it without the lock.
+func (s *Simulator) images() []Image {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.opts.Images
 }
 
 func (s *Simulator) now() time.Time { return s.opts.Now() }
