@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 )
@@ -165,9 +164,10 @@ type oidcSource struct {
 func (s *oidcSource) retrieve(ctx context.Context) (Credentials, time.Time, error) {
 	idToken := s.cfg.IDToken
 	if s.cfg.IDTokenFile != "" {
-		b, err := os.ReadFile(s.cfg.IDTokenFile)
+		// Read again on every sign-in and refresh, with the same checks.
+		b, err := readSignInFile("the id token file", s.cfg.IDTokenFile, MaxIDTokenFileSize)
 		if err != nil {
-			return Credentials{}, time.Time{}, fmt.Errorf("reading the id token file: %w", err)
+			return Credentials{}, time.Time{}, err
 		}
 		idToken = strings.TrimSpace(string(b))
 		if idToken == "" {
