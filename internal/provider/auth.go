@@ -462,7 +462,7 @@ func oidcBlock() schema.SingleNestedBlock {
 			"id_token_file": schema.StringAttribute{
 				Optional:    true,
 				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
-				Description: "File holding the id token, read again on every refresh (CI systems rotate it). Can also come from `" + envIDTokenFile + "`.",
+				Description: "File holding the id token, read again on every refresh (CI systems rotate it). A regular file (a link to one is followed) of at most 64 KiB: a pipe, a directory or a link to nothing is an error naming it. Can also come from `" + envIDTokenFile + "`.",
 			},
 			"duration": schema.Int64Attribute{
 				Optional:    true,

@@ -3,15 +3,18 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/cloudsec/terraform-provider-hss/internal/client"
@@ -125,4 +128,59 @@ func TestAccAuthBrokenDefaultProfileIsAnError(t *testing.T) {
 		t.Fatalf("%d requests to the metadata service: the broken profile fell through to it", n)
 	}
 	e.expectNoRequests(t)
+}
+
+// revokingServer revokes every key the simulator issued as soon as the
+// provider is configured: the keys it signed in with stop working before
+// its first read, as when an agency's keys are deleted mid-plan.
+type revokingServer struct {
+	tfprotov6.ProviderServer
+	sim        *simulator.Simulator
+	configures *atomic.Int64
+}
+
+func (s revokingServer) ConfigureProvider(ctx context.Context, req *tfprotov6.ConfigureProviderRequest) (*tfprotov6.ConfigureProviderResponse, error) {
+	resp, err := s.ProviderServer.ConfigureProvider(ctx, req)
+	s.configures.Add(1)
+	s.sim.RevokeIssuedCredentials()
+	return resp, err
+}
+
+// Agency keys revoked after configure: the plan's reads meet 401s, the
+// provider signs in again once per configure (not per read) and every read
+// succeeds.
+func TestAccAuthRevokedKeysRecoverMidPlan(t *testing.T) {
+	e := newTestEnv(t)
+	var configures atomic.Int64
+	const reads = 20
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: map[string]func() (tfprotov6.ProviderServer, error){
+			"hss": func() (tfprotov6.ProviderServer, error) {
+				return revokingServer{NewProtocol6Server("test")(), e.sim, &configures}, nil
+			},
+		},
+		Steps: []resource.TestStep{{
+			Config: e.signInProvider(regionArg, keysArgs, fmt.Sprintf("project_id = %q", simulator.DefaultProjectID), fmt.Sprintf(`assume_role {
+    agency_name = %q
+    domain_name = %q
+  }`, simulator.DefaultAgencyName, simulator.DefaultDomainName)) + fmt.Sprintf(`
+data "hss_image_baseline_statistic" "x" {
+  count      = %d
+  image_type = "local"
+  image_name = "n${count.index}"
+}
+`, reads),
+		}},
+	})
+	n := int(configures.Load())
+	issued, unauthorized := e.sim.CredentialsIssued(), e.sim.Answered(401)
+	t.Logf("%d configures, %d keys issued, %d HSS reads, %d answered 401", n, issued, e.sim.Count(simulator.BaselineStatistic), unauthorized)
+	if unauthorized == 0 {
+		t.Fatal("no read met the revoked keys: the test proves nothing")
+	}
+	// Each configure signs in once; each that went on to read signs in
+	// once more, however many of its reads met the 401.
+	if issued < n+1 || issued > 2*n {
+		t.Fatalf("%d keys issued for %d configures: want one re-sign-in per configure at most", issued, n)
+	}
 }
