@@ -29,7 +29,7 @@ func main() {
 	quota := flag.Int("quota", 0, "requests per second per project, as the API gateway's flow control; over it, 429 APIGW.0308 with Retry-After (0: no limit)")
 	exportPolls := flag.Int("export-polls", 1, "status reads an export task answers 'running' to before it finishes")
 	exportFinal := flag.String("export-final", "success", "how export tasks finish: success or failure")
-	lifetime := flag.Duration("credential-lifetime", 0, "make the temporary keys and tokens the simulator issues expire after this long (0: as asked)")
+	lifetime := flag.Duration("credential-lifetime", 0, "make the temporary keys and tokens the simulator issues expire after this long (0: as asked; negative: issued already expired)")
 	statsAddr := flag.String("stats-addr", "", "also serve request and connection counts as JSON at http://ADDR/stats, and /reset?latency=D to zero them (for benchmarks; kept off the API's own address)")
 	flag.Parse()
 

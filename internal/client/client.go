@@ -291,6 +291,9 @@ type request struct {
 	// current ones; unsigned sends no credentials at all.
 	signWith *Credentials
 	unsigned bool
+	// credGen is the generation of the client's credentials the last
+	// attempt was signed with, for resignIn.
+	credGen uint64
 
 	project string // the project the placeholder segment resolved to
 }
@@ -399,7 +402,7 @@ func (c *Client) newHTTPRequest(ctx context.Context, r *request) (*http.Request,
 		var creds Credentials
 		if r.signWith != nil {
 			creds = *r.signWith
-		} else if creds, err = c.currentCredentials(ctx); err != nil {
+		} else if creds, r.credGen, err = c.signingCredentials(ctx); err != nil {
 			return nil, err
 		}
 		if creds.Token != "" {
@@ -464,6 +467,7 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 	if r.retry == retryRead {
 		opCtx, cancelOp = context.WithTimeoutCause(ctx, c.cfg.ReadTimeout, &TimeoutError{Bound: boundRead, After: c.cfg.ReadTimeout})
 	}
+	signedInAgain := false // after a 401: at most once per call, never a loop
 	for attempt := 1; ; attempt++ {
 		sentAt := time.Now()
 		if hss {
@@ -545,6 +549,14 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 		resp.Body.Close()
 		cancelAttempt()
 		apiErr := newAPIError(resp, body, r.method, path)
+		if resp.StatusCode == http.StatusUnauthorized && !signedInAgain && c.resignIn(r, apiErr) {
+			// Temporary keys that stopped working (revoked, expired
+			// early): the next attempt signs in again, once, at once.
+			// A second 401 is the answer.
+			signedInAgain = true
+			c.debug(ctx, "HSS request refused (401): signing in again and sending it once more", fields)
+			continue
+		}
 		if attempt > c.cfg.MaxRetries || !retryableStatus(resp.StatusCode, r.retry) {
 			cancelOp()
 			return nil, apiErr

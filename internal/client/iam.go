@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 )
@@ -106,7 +105,7 @@ func (c *Client) setUpAuth() error {
 		}
 		base, c.sourceName = staticSource{c.cfg.Credentials}, "the configured credentials"
 	}
-	baseCache := newCredentialCache(base, c.cfg.Now)
+	baseCache := newCredentialCache("", base, c.cfg.Now)
 	c.creds = baseCache
 	if ar := c.cfg.AssumeRole; ar != nil {
 		a := *ar
@@ -119,7 +118,8 @@ func (c *Client) setUpAuth() error {
 		if a.DomainID != "" && c.cfg.Metadata == nil && c.cfg.OIDC == nil && c.cfg.Credentials.Token != "" {
 			return errors.New("assuming an agency by domain id (STS) needs access keys; with a token, give the domain name instead")
 		}
-		c.creds = newCredentialCache(&agencySource{c: c, base: baseCache, cfg: a}, c.cfg.Now)
+		baseCache.name = c.sourceName // under the agency's name, errors say where they came from
+		c.creds = newCredentialCache("", &agencySource{c: c, base: baseCache, cfg: a}, c.cfg.Now)
 		c.sourceName = "agency " + a.AgencyName
 	}
 	return nil
@@ -165,9 +165,10 @@ type oidcSource struct {
 func (s *oidcSource) retrieve(ctx context.Context) (Credentials, time.Time, error) {
 	idToken := s.cfg.IDToken
 	if s.cfg.IDTokenFile != "" {
-		b, err := os.ReadFile(s.cfg.IDTokenFile)
+		// Read again on every sign-in and refresh, with the same checks.
+		b, err := readSignInFile("the id token file", s.cfg.IDTokenFile, MaxIDTokenFileSize)
 		if err != nil {
-			return Credentials{}, time.Time{}, fmt.Errorf("reading the id token file: %w", err)
+			return Credentials{}, time.Time{}, err
 		}
 		idToken = strings.TrimSpace(string(b))
 		if idToken == "" {
@@ -201,8 +202,12 @@ func (s *oidcSource) retrieve(ctx context.Context) (Credentials, time.Time, erro
 		"methods": []string{"token"},
 		"token":   map[string]any{"id": unscoped, "duration_seconds": int64(s.cfg.Duration / time.Second)},
 	}}}
-	temp, _, err := s.c.securityToken(ctx, Credentials{Token: unscoped}, tokenBody)
+	obtained := s.c.cfg.Now()
+	temp, expires, err := s.c.securityToken(ctx, Credentials{Token: unscoped}, tokenBody)
 	if err != nil {
+		return Credentials{}, time.Time{}, err
+	}
+	if err := checkFresh("IAM for the id token", expires, obtained, s.c.cfg.Now()); err != nil {
 		return Credentials{}, time.Time{}, err
 	}
 	// 3. temporary keys -> the agency.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,14 +65,18 @@ type koocliFile struct {
 
 // LoadProfile reads profile name (empty: the file's current one) from a
 // KooCLI configuration file. Errors name the file and the profile, never a
-// key.
+// key. The file must be a regular file (links to one are followed) of at
+// most MaxProfileFileSize bytes; it is read without ever blocking (see
+// readSignInFile). Only a file that is not there at all gives an error
+// that wraps fs.ErrNotExist: a link to nothing, a link loop, a directory
+// or a pipe is there, and broken.
 func LoadProfile(file, name string) (Profile, error) {
-	b, err := os.ReadFile(file)
+	b, err := readSignInFile("the shared config file", file, MaxProfileFileSize)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return Profile{}, fmt.Errorf("the shared config file %s does not exist (create it with KooCLI: hcloud configure init)", file)
+		if errors.Is(err, fs.ErrNotExist) {
+			return Profile{}, fmt.Errorf("%w (create it with KooCLI: hcloud configure init)", err)
 		}
-		return Profile{}, fmt.Errorf("cannot read the shared config file: %w", err)
+		return Profile{}, err
 	}
 	var f koocliFile
 	if err := json.Unmarshal(b, &f); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"slices"
 	"strconv"
@@ -124,7 +125,7 @@ func resolveSignIn(m providerModel) (*signIn, error) {
 				return nil, err
 			}
 		case "profile":
-			if err := s.fromProfile(m); err != nil {
+			if _, err := s.fromProfile(m, false); err != nil {
 				return nil, err
 			}
 		}
@@ -149,12 +150,14 @@ func resolveSignIn(m providerModel) (*signIn, error) {
 	} else {
 		s.tried = []string{"provider arguments: none of access_key, secret_key, token, assume_role_with_oidc, profile, shared_config_file is set",
 			"environment variables: none of " + envAccessKey + ", " + envSecretKey + ", " + envToken + ", " + envIdpID + " is set"}
-		file, explicit := profileFile(m)
-		if explicit || fileExists(file) {
-			s.source, s.mode = "shared config file", "profile"
-			if err := s.fromProfile(m); err != nil {
-				return nil, err
-			}
+		// KooCLI's default file is passed over only when it is not there
+		// at all. One that is there and broken (a link to nothing, a
+		// link loop, a directory, a pipe, too large) is an error, never
+		// a quiet move on to the metadata service.
+		if used, err := s.fromProfile(m, true); err != nil {
+			return nil, err
+		} else if used {
+			s.source = "shared config file"
 		} else {
 			s.tried = append(s.tried, "KooCLI profile: "+envProfile+" and "+envSharedConfigFile+" are not set and "+client.DefaultSharedConfigFile+" does not exist")
 			endpoint := os.Getenv(envTestMetadataEndpoint)
@@ -210,32 +213,34 @@ func profileFile(m providerModel) (string, bool) {
 	return client.DefaultSharedConfigFile, explicit
 }
 
-func fileExists(file string) bool {
-	p, err := client.ExpandHome(file)
-	if err != nil {
-		return false
-	}
-	_, err = os.Stat(p)
-	return err == nil
-}
-
-func (s *signIn) fromProfile(m providerModel) error {
-	file, _ := profileFile(m)
+// fromProfile signs in with the KooCLI profile. With optional, a default
+// file (neither named nor a profile asked for) that is not there at all,
+// or that cannot be there because there is no home directory, is no error:
+// it reports false, and the next source is tried.
+func (s *signIn) fromProfile(m providerModel, optional bool) (bool, error) {
+	file, explicit := profileFile(m)
+	optional = optional && !explicit
 	expanded, err := client.ExpandHome(file)
 	if err != nil {
-		return &authError{attr: path.Root("shared_config_file"), summary: "Cannot read the shared config file", detail: err.Error()}
+		if optional {
+			return false, nil
+		}
+		return false, &authError{attr: path.Root("shared_config_file"), summary: "Cannot read the shared config file", detail: err.Error()}
 	}
 	name := fromEnv(m.Profile, envProfile)
 	p, err := client.LoadProfile(expanded, name)
 	if err != nil {
-		return &authError{attr: path.Root("profile"), summary: "Cannot use the KooCLI profile", detail: err.Error()}
+		if optional && errors.Is(err, fs.ErrNotExist) {
+			return false, nil
+		}
+		return false, &authError{attr: path.Root("profile"), summary: "Cannot use the KooCLI profile", detail: err.Error()}
 	}
 	s.creds, s.region, s.projectID = p.Credentials, p.Region, p.ProjectID
 	s.mode = "profile " + p.Name
 	if p.AgencyName != "" && p.AgencyDomainName != "" {
 		s.assumeRole = &client.AssumeRole{AgencyName: p.AgencyName, DomainName: p.AgencyDomainName}
 	}
-	return nil
+	return true, nil
 }
 
 func (s *signIn) fromOIDC(o *oidcModel) error {
@@ -457,7 +462,7 @@ func oidcBlock() schema.SingleNestedBlock {
 			"id_token_file": schema.StringAttribute{
 				Optional:    true,
 				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
-				Description: "File holding the id token, read again on every refresh (CI systems rotate it). Can also come from `" + envIDTokenFile + "`.",
+				Description: "File holding the id token, read again on every refresh (CI systems rotate it). A regular file (a link to one is followed) of at most 64 KiB: a pipe, a directory or a link to nothing is an error naming it. Can also come from `" + envIDTokenFile + "`.",
 			},
 			"duration": schema.Int64Attribute{
 				Optional:    true,

@@ -75,15 +75,35 @@ func matchIAM(path string) (route, bool) {
 type issuedKey struct {
 	cred    Credential
 	expires time.Time
+	revoked bool
 }
 
 // SetCredentialLifetime makes every temporary credential and token the
 // simulator issues from now on expire after d, whatever was asked for (0:
-// as asked).
+// as asked). A negative d issues keys that expired -d ago: what a metadata
+// service with stale keys, or a caller whose clock runs ahead, sees.
 func (s *Simulator) SetCredentialLifetime(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lifetime = d
+}
+
+// RevokeIssuedCredentials revokes every temporary access key issued so far
+// (keys issued later work), as when an agency is detached or its keys are
+// deleted in IAM: the gateway answers what it answers for an unknown key,
+// 401 APIGW.0301. It returns how many keys it revoked.
+func (s *Simulator) RevokeIssuedCredentials() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for ak, k := range s.issued {
+		if !k.revoked {
+			k.revoked = true
+			s.issued[ak] = k
+			n++
+		}
+	}
+	return n
 }
 
 // CredentialsIssued is how many temporary access keys the simulator issued
@@ -131,7 +151,7 @@ func randomHex(n int) string {
 func (s *Simulator) issue(d time.Duration) (Credential, time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.lifetime > 0 {
+	if s.lifetime != 0 {
 		d = s.lifetime
 	}
 	c := Credential{
@@ -148,15 +168,16 @@ func (s *Simulator) issue(d time.Duration) (Credential, time.Time) {
 	return c, exp
 }
 
-// issuedCredential finds a temporary key the simulator issued.
+// issuedCredential finds a temporary key the simulator issued and has not
+// revoked, and says whether it has expired.
 func (s *Simulator) issuedCredential(ak string) (Credential, bool, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k, ok := s.issued[ak]
-	if !ok {
+	if !ok || k.revoked {
 		return Credential{}, false, false
 	}
-	return k.cred, true, s.now().After(k.expires)
+	return k.cred, true, !s.now().Before(k.expires)
 }
 
 func (s *Simulator) knownProject(id string) bool {

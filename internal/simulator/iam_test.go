@@ -3,6 +3,7 @@ package simulator
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // The IAM and STS routes are as strict as the HSS ones: what the provider
@@ -30,5 +31,60 @@ func TestIAMStrictness(t *testing.T) {
 	checkRoutes(t, srv, tests)
 	if n := sim.CredentialsIssued(); n != 1 {
 		t.Fatalf("%d credentials issued, want 1", n)
+	}
+}
+
+// Issued keys stop working when revoked, and a negative lifetime issues
+// keys that have expired already: both are answered as the gateway answers
+// keys it does not take, 401 APIGW.0301.
+func TestIssuedKeysRevokedAndExpired(t *testing.T) {
+	sim := New(Options{})
+	srv := NewServer(sim)
+	defer srv.Close()
+	issue := func() (string, string) {
+		t.Helper()
+		status, body := do(t, srv, "POST", "/v3.0/OS-CREDENTIAL/securitytokens", "",
+			`{"auth":{"identity":{"methods":["assume_role"],"assume_role":{"agency_name":"`+DefaultAgencyName+`","domain_name":"`+DefaultDomainName+`"}}}}`,
+			map[string]string{"Content-Type": "application/json;charset=UTF-8"})
+		cred, _ := body["credential"].(map[string]any)
+		ak, _ := cred["access"].(string)
+		st, _ := cred["securitytoken"].(string)
+		if status != 201 || ak == "" || st == "" {
+			t.Fatalf("securitytokens: %d %v", status, body)
+		}
+		return ak, st
+	}
+	// A signature that never matches: what the gateway says first tells
+	// whether it took the key.
+	hss := func(ak, st string) string {
+		t.Helper()
+		status, body := do(t, srv, "GET", "/v5/"+DefaultProjectID+"/image/baseline/statistic", "image_type=local", "", map[string]string{
+			"X-Auth-Token": "", "X-Security-Token": st, "X-Sdk-Date": time.Now().UTC().Format("20060102T150405Z"),
+			"Authorization": "SDK-HMAC-SHA256 Access=" + ak + ", SignedHeaders=x-sdk-date, Signature=00",
+		})
+		msg, _ := body["error_msg"].(string)
+		if status != 401 || body["error_code"] != "APIGW.0301" {
+			t.Fatalf("%d %v, want 401 APIGW.0301", status, body)
+		}
+		return msg
+	}
+	ak, st := issue()
+	if msg := hss(ak, st); !strings.Contains(msg, "signature does not match") {
+		t.Fatalf("a live issued key: %q", msg)
+	}
+	if n := sim.RevokeIssuedCredentials(); n != 1 {
+		t.Fatalf("revoked %d keys, want 1", n)
+	}
+	if msg := hss(ak, st); !strings.Contains(msg, "Unknown access key") {
+		t.Fatalf("a revoked key: %q", msg)
+	}
+	ak2, st2 := issue()
+	if msg := hss(ak2, st2); !strings.Contains(msg, "signature does not match") {
+		t.Fatalf("a key issued after the revocation: %q", msg)
+	}
+	sim.SetCredentialLifetime(-time.Minute)
+	ak3, st3 := issue()
+	if msg := hss(ak3, st3); !strings.Contains(msg, "security token has expired") {
+		t.Fatalf("a key issued expired: %q", msg)
 	}
 }
