@@ -244,19 +244,22 @@ scan_time_ns(s) := time.parse_rfc3339_ns(s) if is_string(s)
 # (client.MaxClockSkew).
 max_clock_skew_ns := (5 * 60) * 1000000000
 
+# Now, in RFC 3339 to the second, UTC, for messages.
+now_text := time.format([time.now_ns(), "UTC", "2006-01-02T15:04:05Z07:00"])
+
 deny contains msg if {
 	some x in images_read
 	s := get(x.image, "scanned_at")
 	s != null
 	not scan_time_ns(s)
-	msg := sprintf("%s: scanned_at %s cannot be parsed as an RFC 3339 time (now is %s): a scan time that cannot be read proves no scan", [x.where, show(s), time.format(time.now_ns())])
+	msg := sprintf("%s: scanned_at %s cannot be parsed as an RFC 3339 time (now is %s): a scan time that cannot be read proves no scan", [x.where, show(s), now_text])
 }
 
 deny contains msg if {
 	some x in images_read
 	s := get(x.image, "scanned_at")
 	scan_time_ns(s) > time.now_ns() + max_clock_skew_ns
-	msg := sprintf("%s: scanned_at %s is later than now (%s) plus the 5-minute clock-skew allowance: a scan cannot end in the future, so neither its time nor its numbers can be trusted", [x.where, s, time.format(time.now_ns())])
+	msg := sprintf("%s: scanned_at %s is later than now (%s) plus the 5-minute clock-skew allowance: a scan cannot end in the future, so neither its time nor its numbers can be trusted", [x.where, s, now_text])
 }
 
 deny contains msg if {
