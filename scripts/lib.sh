@@ -48,12 +48,20 @@ tf() {
   awk '/^Warning: Provider development overrides/{skip=1} !NF{next} !skip {print "    " $0} skip && /releases\.$/{skip=0}' "$log"
 }
 
-# OPA from the Go module proxy, pinned; offline once the module cache is
-# warm. Sets $opa.
-OPA_VERSION=v1.22.2
+# OPA and conftest from the Go module proxy, pinned; offline once the
+# module cache is warm. OPA is the version conftest is built with, so both
+# judge a plan with the same OPA, and conftest's build reuses most of OPA's
+# compiled packages from the build cache (measured cold: conftest alone
+# about 4 CPU-minutes, after OPA about 2). Set $opa and $conftest.
+OPA_VERSION=v1.21.1
+CONFTEST_VERSION=v0.71.1
 install_opa() {
   GOBIN=$work/bin go install "github.com/open-policy-agent/opa@$OPA_VERSION"
   opa=$work/bin/opa
+}
+install_conftest() {
+  GOBIN=$work/bin go install "github.com/open-policy-agent/conftest@$CONFTEST_VERSION"
+  conftest=$work/bin/conftest
 }
 
 # gate_init NAME: a copy of examples/gate in $work/NAME, initialised.
