@@ -228,6 +228,16 @@ deny contains msg if {
 	msg := sprintf("%s: scan_status is \"success\" but %s is %s: HSS says the last scan failed, so its numbers prove nothing", [x.where, f, show(v)])
 }
 
+# The provider's own verdict: scan_problem names what it found wrong with
+# the image (say, a multi-architecture image that lists no architecture,
+# which the plan's values alone cannot show).
+deny contains msg if {
+	some x in images_read
+	p := get(x.image, "scan_problem")
+	p != null
+	msg := sprintf("%s: scan_problem: %v", [x.where, p])
+}
+
 deny contains msg if {
 	some x in images_read
 	some a in x.image.architectures

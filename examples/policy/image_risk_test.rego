@@ -437,6 +437,13 @@ test_success_with_a_scan_failed_desc_is_denied if {
 	denies == {`data.hss_images.release.images[0] (shop/web:2.0): scan_status is "success" but scan_failed_desc is "Failed to scan the image for vulnerabilities.": HSS says the last scan failed, so its numbers prove nothing`}
 }
 
+test_scan_problem_is_denied if {
+	problem := "HSS flags private_image shop/web:2.0 as multi-architecture (is_multiple_arch is true) but lists none of its architecture images (association_images is empty or null), so no architecture can be proven scanned."
+	v := object.union(image_values("success", "2025-12-31T00:00:00Z"), {"scan_problem": problem})
+	denies := image_risk.deny with input as plan([hss_image(v)]) with data.hss.thresholds as thresholds with time.now_ns as now_ns
+	denies == {sprintf("data.hss_image.web: scan_problem: %s", [problem])}
+}
+
 # Thresholds: without them nothing can be checked, so nothing passes.
 no_thresholds := "no thresholds loaded: data.hss.thresholds is undefined or not an object, so no count can be checked and the plan cannot pass; load thresholds.json (opa eval -d thresholds.json, conftest test --data thresholds.json)"
 
