@@ -570,3 +570,31 @@ func BenchmarkEvaluate10000x100(b *testing.B) {
 		}
 	}
 }
+
+// compareFindings is a total order: findings that differ in any field
+// compare unequal, both ways round, so sorting cannot depend on input order.
+func TestCompareFindingsIsTotal(t *testing.T) {
+	base := with(fnd("USN-1", High, "CVE-2024-0001"), func(f *Finding) {
+		f.MaxCVSS, f.PublishedAt, f.Path, f.Layer, f.Solution, f.URL = ptr(5.0), ptr(now), "/p", "l1", "s", "u"
+	})
+	variants := map[string]func(*Finding){
+		"severity": func(f *Finding) { f.Severity = Low }, "cvss": func(f *Finding) { f.MaxCVSS = ptr(5.1) },
+		"no cvss": func(f *Finding) { f.MaxCVSS = nil }, "vul": func(f *Finding) { f.VulID = "USN-2" },
+		"package": func(f *Finding) { f.Package = "zlib" }, "version": func(f *Finding) { f.Version = "2" },
+		"path": func(f *Finding) { f.Path = "/q" }, "layer": func(f *Finding) { f.Layer = "l2" },
+		"type": func(f *Finding) { f.Type = "app_vul" }, "cves": func(f *Finding) { f.CVEIDs = nil },
+		"handled": func(f *Finding) { f.Handled = true }, "published": func(f *Finding) { f.PublishedAt = ptr(now.Add(-1)) },
+		"no published": func(f *Finding) { f.PublishedAt = nil }, "hss severity": func(f *Finding) { f.HSSSeverity = "Critical" },
+		"solution": func(f *Finding) { f.Solution = "t" }, "url": func(f *Finding) { f.URL = "v" },
+	}
+	if compareFindings(&base, &base) != 0 {
+		t.Error("a finding is not equal to itself")
+	}
+	for name, edit := range variants {
+		v := with(base, edit)
+		a, b := compareFindings(&base, &v), compareFindings(&v, &base)
+		if a == 0 || a != -b {
+			t.Errorf("%s: compare = %d and %d", name, a, b)
+		}
+	}
+}
