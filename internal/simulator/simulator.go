@@ -40,6 +40,9 @@ type Options struct {
 	Tokens      []string
 	Images      []Image
 	Now         func() time.Time
+	// Advisories: what HSS knows of each vulnerability id (CVEs, texts);
+	// nil: DefaultAdvisories.
+	Advisories []Advisory
 
 	// IAM: the projects GET /v3/projects lists (HSS accepts each of them
 	// and ProjectID), how many per page (0: all on one), the agencies
