@@ -390,6 +390,9 @@ func match(segs []string) (route, string, bool) {
 	case rest == "image/cicd/images":
 		return route{CicdImages, http.MethodGet, ""}, project, true
 	}
+	if rt, ok := matchVulnerabilities(segs[2:]); ok {
+		return rt, project, true
+	}
 	return route{}, "", false
 }
 
@@ -479,6 +482,8 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status, resp = s.download(r, query, rt.id)
 	case RegistryImages, LocalImages, CicdImages:
 		status, resp = s.listImages(r, query, rt.endpoint)
+	case ImageVulnerabilities, VulnerabilityCves, GlobalVulnerabilities:
+		status, resp = s.serveVulnerabilities(r, query, rt)
 	}
 	if fault != nil && fault.AfterAction && fault.apply(rec, requestID) {
 		return
