@@ -62,10 +62,22 @@ type Baseline struct {
 	SecurityCheck int64
 }
 
-// Vuln is a vulnerability found in an image.
+// Vuln is a vulnerability found in an image: one row of the image's
+// vulnerability list (vulnerabilities.go). Empty fields take the values of
+// the Advisory with the same ID.
 type Vuln struct {
 	ID   string
 	Type string // linux_vul or app_vul
+	// Handled: HSS lists the finding under handle_status=handled (ignored,
+	// repaired by hand or whitelisted in the console).
+	Handled bool
+	// RepairNecessity overrides the advisory's, in either vocabulary, or
+	// with any other value a test needs.
+	RepairNecessity string
+	AppName         string
+	Version         string
+	AppPath         string // shown for app_vul only
+	Position        string // the image layer; default derived from the package
 }
 
 // BuildRisk is a risky instruction found in an image's build history.
@@ -161,7 +173,7 @@ func DefaultImages() []Image {
 			Risks:         []BuildRisk{{RuleID: "rule-add-remote", Name: "ADD from a remote URL", Level: "medium"}, {RuleID: "rule-root-user", Name: "Runs as root", Level: "high"}},
 			Records:       map[string]int64{"risk-config": 2, "apps": 95, "files": 640},
 		},
-	}, listImages()...)
+	}, append(listImages(), vulnImages()...)...)
 }
 
 // baselineTypes maps the baseline statistic's image_type to image types:

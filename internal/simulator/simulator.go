@@ -41,6 +41,9 @@ type Options struct {
 	Tokens      []string
 	Images      []Image
 	Now         func() time.Time
+	// Advisories: what HSS knows of each vulnerability id (CVEs, texts);
+	// nil: DefaultAdvisories.
+	Advisories []Advisory
 
 	// IAM: the projects GET /v3/projects lists (HSS accepts each of them
 	// and ProjectID), how many per page (0: all on one), the agencies
@@ -402,6 +405,9 @@ func match(segs []string) (route, string, bool) {
 	case rest == "image/cicd/images":
 		return route{CicdImages, http.MethodGet, ""}, project, true
 	}
+	if rt, ok := matchVulnerabilities(segs[2:]); ok {
+		return rt, project, true
+	}
 	return route{}, "", false
 }
 
@@ -491,6 +497,8 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status, resp = s.download(r, query, rt.id)
 	case RegistryImages, LocalImages, CicdImages:
 		status, resp = s.listImages(r, query, rt.endpoint)
+	case ImageVulnerabilities, VulnerabilityCves, GlobalVulnerabilities:
+		status, resp = s.serveVulnerabilities(r, query, rt)
 	}
 	if fault != nil && fault.AfterAction && fault.apply(rec, requestID) {
 		return
