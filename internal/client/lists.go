@@ -437,10 +437,18 @@ type fields struct {
 	o      *object
 	now    time.Time
 	err    error
+	// subject is what the item is about when it does not name its image
+	// itself ("image shop/web:1.0", "vulnerability CNVD-2024-1"): every
+	// error of the item ends with it. Empty for the image lists, whose
+	// items name their image.
+	subject string
 }
 
 func (f *fields) fail(name string, err error) {
 	if f.err == nil {
+		if f.subject != "" {
+			err = fmt.Errorf("%w (%s)", err, f.subject)
+		}
 		f.err = f.o.fieldError(f.prefix+name, err)
 	}
 }
@@ -470,34 +478,51 @@ func (f *fields) count(name string) *int64 {
 
 // millis reads an optional time in ms since the epoch; absent, null and 0
 // are 0 (never). Any other value must be a plausible time (see
-// plausibleMillis), or the item fails to decode, naming the field, the
+// timeFloor.plausible), or the item fails to decode, naming the field, the
 // image, the value and what it would mean.
-func (f *fields) millis(name string) int64 {
+func (f *fields) millis(name string) int64 { return f.millisSince(name, scanTimes) }
+
+// millisSince is millis with another floor than the scan times' one.
+func (f *fields) millisSince(name string, floor timeFloor) int64 {
 	n := f.count(name)
 	if n == nil || *n == 0 {
 		return 0
 	}
-	if err := plausibleMillis(*n, f.now); err != nil {
-		f.fail(name, fmt.Errorf("%d (image %s) %w", *n, f.imageLabel(), err))
+	if err := floor.plausible(*n, f.now); err != nil {
+		if f.subject != "" { // fail names it
+			f.fail(name, fmt.Errorf("%d %w", *n, err))
+		} else {
+			f.fail(name, fmt.Errorf("%d (image %s) %w", *n, f.imageLabel(), err))
+		}
 		return 0
 	}
 	return *n
 }
 
-// plausibleMillis checks that ms is milliseconds since the epoch of a time
-// HSS could have sent: not before EarliestPlausibleTime (a time in seconds
-// lands in 1970) and not after now plus MaxClockSkew (one in microseconds
-// lands tens of thousands of years ahead; a local time sent as UTC, hours
-// ahead).
-func plausibleMillis(ms int64, now time.Time) error {
+// timeFloor is the earliest plausible value of a kind of time, and what
+// a time before it cannot be.
+type timeFloor struct {
+	earliest time.Time
+	what     string
+}
+
+// scanTimes is the floor of the image lists' times.
+var scanTimes = timeFloor{EarliestPlausibleTime, "a time HSS could have scanned"}
+
+// plausible checks that ms is milliseconds since the epoch of a time HSS
+// could have sent: not before the floor (EarliestPlausibleTime for scan
+// times; a time in seconds lands in 1970) and not after now plus
+// MaxClockSkew (one in microseconds lands tens of thousands of years
+// ahead; a local time sent as UTC, hours ahead).
+func (floor timeFloor) plausible(ms int64, now time.Time) error {
 	t := time.UnixMilli(ms).UTC()
 	nowText := now.UTC().Format(time.RFC3339)
 	switch {
 	case t.Year() > 9999:
 		return fmt.Errorf("would be in the year %d, and now is %s: not milliseconds since the epoch", t.Year(), nowText)
-	case t.Before(EarliestPlausibleTime):
-		return fmt.Errorf("is %s, before %s, and now is %s: not milliseconds since the epoch of a time HSS could have scanned",
-			t.Format(time.RFC3339), EarliestPlausibleTime.Format(time.RFC3339), nowText)
+	case t.Before(floor.earliest):
+		return fmt.Errorf("is %s, before %s, and now is %s: not milliseconds since the epoch of %s",
+			t.Format(time.RFC3339), floor.earliest.Format(time.RFC3339), nowText, floor.what)
 	case t.After(now.Add(MaxClockSkew)):
 		return fmt.Errorf("is %s, later than now (%s) plus the %s clock-skew allowance", t.Format(time.RFC3339), nowText, MaxClockSkew)
 	}
