@@ -65,14 +65,13 @@ func (p vulPass) String() string { return "type=" + p.typ + " handle_status=" + 
 // HSS requires image_type, namespace, image_name and tag_name: all four are
 // always sent, namespace even when empty.
 type ImageVulnerabilityQuery struct {
-	// ImageID goes in the path. Send the image_id field (ImageRecord.ImageID)
-	// of the image's own list record, from the list of its image type:
-	// ListRegistryImages for private_image, shared_image, instance_image,
-	// harbor and jfrog, ListCicdImages for cicd. Never the repository
-	// list's numeric record id (ImageRecord.ID): which of the two HSS
-	// wants in this path is not verified against a live account (see
-	// ../shared/api/vulnerabilities-and-scans.md §6), and this is the one
-	// place that choice is made.
+	// ImageID goes in the path: the id the image's own list record gives
+	// for its image type, as HSS documents for an export's image_id_list
+	// (../shared/api/vulnerabilities-and-scans.md §6): a repository
+	// image's numeric record id (ImageRecord.ID of ListRegistryImages, in
+	// decimal), a CI/CD image's image_id (ListCicdImages). Whether this
+	// path wants the same is not verified against a live account;
+	// ImageRecord.VulnerabilityQuery is the one place the choice is made.
 	ImageID    string
 	ImageType  string // required: private_image, shared_image, instance_image, cicd, harbor or jfrog
 	Namespace  string
@@ -83,12 +82,19 @@ type ImageVulnerabilityQuery struct {
 
 // VulnerabilityQuery is the ImageVulnerabilityQuery of the image r, a
 // record of ListRegistryImages or ListCicdImages: the one place the id in
-// the path is chosen (r.ImageID, never r.ID). ImageType is r.ImageType:
-// callers that filtered the list by type and got records without one set
-// it first. Local images (ListImageLocal) have no such list: the query
-// is refused when sent.
+// the path is chosen (r.ID in decimal for a repository image, r.ImageID
+// for a CI/CD one). ImageType is r.ImageType: callers that filtered the
+// list by type and got records without one set it first. Local images
+// (ListImageLocal) have no such list: the query is refused when sent.
 func (r ImageRecord) VulnerabilityQuery() ImageVulnerabilityQuery {
-	q := ImageVulnerabilityQuery{ImageID: r.ImageID, ImageType: r.ImageType, Namespace: r.Namespace, ImageName: r.ImageName, TagName: r.ImageVersion}
+	id := r.ImageID
+	if r.ImageType != "cicd" && r.ImageType != "local_image" {
+		id = ""
+		if r.ID > 0 {
+			id = strconv.FormatInt(r.ID, 10)
+		}
+	}
+	q := ImageVulnerabilityQuery{ImageID: id, ImageType: r.ImageType, Namespace: r.Namespace, ImageName: r.ImageName, TagName: r.ImageVersion}
 	if r.InstanceID != "" {
 		q.InstanceID = &r.InstanceID
 	}
@@ -141,7 +147,7 @@ func (c *Client) ListImageVulnerabilities(ctx context.Context, scope Scope, q Im
 	case q.ImageType == "local_image" || q.ImageType == "local":
 		return nil, fmt.Errorf("listing the vulnerabilities of %s: HSS keeps no per-image vulnerability list for local images", q.label())
 	case q.ImageID == "":
-		return nil, fmt.Errorf("listing the vulnerabilities of %s (%s): its list record has no image_id", q.label(), q.ImageType)
+		return nil, fmt.Errorf("listing the vulnerabilities of %s (%s): its list record has no id for it", q.label(), q.ImageType)
 	case q.ImageName == "" || q.TagName == "":
 		return nil, fmt.Errorf("listing the vulnerabilities of image_id %s: image_name and tag_name are both required, got %q and %q", q.ImageID, q.ImageName, q.TagName)
 	}

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/cloudsec/terraform-provider-hss/internal/simulator"
 )
 
 // vulServer is HSS's three vulnerability routes over httptest: the
@@ -211,19 +213,26 @@ func TestImageVulnerabilitiesSendsTheRequiredParametersAlways(t *testing.T) {
 	}
 }
 
-// The query of a list record sends the record's image_id in the path.
+// The query of a list record sends the id the record gives for its image
+// type in the path: a repository image's record id, a CI/CD image's
+// image_id.
 func TestImageRecordVulnerabilityQuery(t *testing.T) {
 	got := ImageRecord{ID: 42, ImageID: "sha-id", ImageType: "instance_image", Namespace: "shop", ImageName: "web", ImageVersion: "1.0", InstanceID: "ins-1"}.VulnerabilityQuery()
-	if got.ImageID != "sha-id" || got.ImageType != "instance_image" || got.Namespace != "shop" || got.ImageName != "web" || got.TagName != "1.0" || *got.InstanceID != "ins-1" {
+	if got.ImageID != "42" || got.ImageType != "instance_image" || got.Namespace != "shop" || got.ImageName != "web" || got.TagName != "1.0" || *got.InstanceID != "ins-1" {
 		t.Fatalf("got %+v", got)
 	}
 	if q := (ImageRecord{ImageID: "c-1", ImageType: "cicd", ImageName: "runner", ImageVersion: "2"}).VulnerabilityQuery(); q.InstanceID != nil || q.ImageID != "c-1" {
 		t.Fatalf("got %+v", q)
 	}
 	_, err := vulClient(t, &vulServer{}, vulNow).ListImageVulnerabilities(context.Background(), Scope{},
-		ImageRecord{ID: 42, ImageType: "private_image", ImageName: "web", ImageVersion: "1"}.VulnerabilityQuery())
-	if err == nil || !strings.Contains(err.Error(), "its list record has no image_id") {
-		t.Fatalf("a record without image_id: got %v", err)
+		ImageRecord{ImageID: "sha-id", ImageType: "private_image", ImageName: "web", ImageVersion: "1"}.VulnerabilityQuery())
+	if err == nil || !strings.Contains(err.Error(), "its list record has no id for it") {
+		t.Fatalf("a repository record without its record id: got %v", err)
+	}
+	_, err = vulClient(t, &vulServer{}, vulNow).ListImageVulnerabilities(context.Background(), Scope{},
+		ImageRecord{ID: 7, ImageType: "cicd", ImageName: "runner", ImageVersion: "2"}.VulnerabilityQuery())
+	if err == nil || !strings.Contains(err.Error(), "its list record has no id for it") {
+		t.Fatalf("a CI/CD record without image_id: got %v", err)
 	}
 }
 
@@ -236,7 +245,7 @@ func TestImageVulnerabilitiesRefusesWhatHSSCannotList(t *testing.T) {
 		{"local image", ImageVulnerabilityQuery{ImageID: "sha256:aa", ImageType: "local_image", ImageName: "redis", TagName: "7.2"},
 			"listing the vulnerabilities of redis:7.2: HSS keeps no per-image vulnerability list for local images"},
 		{"no image id", ImageVulnerabilityQuery{ImageType: "private_image", Namespace: "shop", ImageName: "web", TagName: "1.0"},
-			"listing the vulnerabilities of shop/web:1.0 (private_image): its list record has no image_id"},
+			"listing the vulnerabilities of shop/web:1.0 (private_image): its list record has no id for it"},
 		{"no type", ImageVulnerabilityQuery{ImageID: "i", ImageName: "web", TagName: "1.0"}, "image_type is empty"},
 		{"no tag", ImageVulnerabilityQuery{ImageID: "i", ImageType: "private_image", ImageName: "web"}, "image_name and tag_name are both required"},
 	} {
@@ -723,5 +732,44 @@ func TestVulnerabilityCVEsRefusesAnEmptyID(t *testing.T) {
 	}
 	if _, err := vulClient(t, s, vulNow).ListVulnerabilityCve(context.Background(), Scope{}, ""); err == nil || len(s.paths()) != 0 {
 		t.Fatalf("got %v after %d requests", err, len(s.paths()))
+	}
+}
+
+// The client and the simulator agree on the whole path: an image found in
+// its list, its findings through the id its record gives, and their CVEs.
+func TestImageVulnerabilitiesFromTheSimulator(t *testing.T) {
+	sim, c := simListClient(t, simulator.Options{})
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name     string
+		findings int
+		requests int // per-image list requests: 4 passes, multi-page ones walked twice
+	}{
+		{"clean", 0, 4},
+		{"app", 3, 4},
+		{"monolith", 450, 2*2 + 1 + 1 + 1}, // linux unhandled 263: 2 pages, walked twice; handled 37, app unhandled 129, handled 21: a page each
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			recs, err := c.ListRegistryImages(ctx, Scope{}, RegistryImageQuery{ImageType: str("private_image"), Namespace: str(simulator.VulnsNamespace), ImageName: str(tc.name)})
+			if err != nil || len(recs) != 1 {
+				t.Fatalf("list: %d records, %v", len(recs), err)
+			}
+			recs[0].ImageType = "private_image"
+			before := sim.Count(simulator.ImageVulnerabilities)
+			vulns, err := c.ListImageVulnerabilities(ctx, Scope{}, recs[0].VulnerabilityQuery())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(vulns) != tc.findings {
+				t.Fatalf("%d findings, want %d", len(vulns), tc.findings)
+			}
+			if n := sim.Count(simulator.ImageVulnerabilities) - before; n != tc.requests {
+				t.Fatalf("%d requests, want %d", n, tc.requests)
+			}
+		})
+	}
+	cves, err := c.ListVulnerabilityCve(ctx, Scope{}, simulator.ManyCveVulID)
+	if err != nil || len(cves) != 12 {
+		t.Fatalf("%s: %d CVEs, %v; want 12", simulator.ManyCveVulID, len(cves), err)
 	}
 }

@@ -88,14 +88,15 @@ func TestListHooks(t *testing.T) {
 			if p.Offset != 0 {
 				return images
 			}
-			// Delete the first decoy, add one at the end.
+			// Delete the first decoy, add a copy of it at the end.
+			var added Image
 			for i := range images {
 				if images[i].ID == "img-mirror-decoy-000" {
+					added = images[i]
 					images = append(images[:i], images[i+1:]...)
 					break
 				}
 			}
-			added := images[len(images)-2]
 			added.ID, added.Name, added.RecordID = "img-mirror-decoy-new", "redis-exporter-new", 0
 			return append(images, added)
 		},
