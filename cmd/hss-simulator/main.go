@@ -51,11 +51,12 @@ func main() {
 	env := fmt.Sprintf(`export HW_HSS_ENDPOINT=%s
 export HW_AUTH_URL=%s/v3
 export HW_STS_ENDPOINT=%s
+export HW_TEST_METADATA_ENDPOINT=%s
 export HW_REGION_NAME=cn-north-4
 export HW_PROJECT_ID=%s
 export HW_ACCESS_KEY=%s
 export HW_SECRET_KEY=%s
-`, endpoint, endpoint, endpoint, simulator.DefaultProjectID, simulator.DefaultAccessKey, simulator.DefaultSecretKey)
+`, endpoint, endpoint, endpoint, endpoint, simulator.DefaultProjectID, simulator.DefaultAccessKey, simulator.DefaultSecretKey)
 	fmt.Printf(`HSS simulator listening on %s
 
 Accepted credentials (local test values, not secrets of any account):

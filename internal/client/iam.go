@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -359,7 +360,7 @@ func (s *metadataSource) retrieve(ctx context.Context) (Credentials, time.Time, 
 // ask asks the metadata service directly, not through the proxy and
 // without retries: off ECS it must fail at once.
 func (s *metadataSource) ask(ctx context.Context) (Credentials, time.Time, error) {
-	hc := &http.Client{Timeout: s.timeout, Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
+	hc := &http.Client{Timeout: s.timeout, Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true, DialContext: guardedDial(&net.Dialer{})}}
 	call := func(method, path string, header map[string]string) (*http.Response, error) {
 		req, err := http.NewRequestWithContext(ctx, method, s.endpoint.String()+path, nil)
 		if err != nil {

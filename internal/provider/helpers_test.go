@@ -22,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/cloudsec/terraform-provider-hss/internal/client"
 	"github.com/cloudsec/terraform-provider-hss/internal/simulator"
 )
 
@@ -60,7 +61,17 @@ func TestMain(m *testing.M) {
 	}
 	_ = os.Setenv("HOME", home)
 	_ = os.Setenv(envTestMetadataEndpoint, closedEndpoint())
+	// And nothing leaves loopback: a dial anywhere else is refused before
+	// it is resolved or sent, and fails the run even where a test took the
+	// refusal for the error it expected.
+	guard := &client.LoopbackGuard{}
+	restore := client.SetDialGuard(guard.Check)
 	code := m.Run()
+	restore()
+	if refused := guard.Refused(); len(refused) > 0 {
+		fmt.Fprintf(os.Stderr, "FAIL: tests dialled addresses off loopback (refused before any packet was sent): %s\n", strings.Join(refused, ", "))
+		code = 1
+	}
 	_ = os.RemoveAll(home)
 	os.Exit(code)
 }
