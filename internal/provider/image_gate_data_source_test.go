@@ -3,15 +3,18 @@ package provider
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
@@ -422,4 +425,39 @@ func TestAccImageGatePolicyErrors(t *testing.T) {
 		step(`{ new_only_against = "1.0" }`, "Invalid policy.new_only_against", `"1.0" is the image's own image_version`),
 	)
 	e.expectNoRequests(t)
+}
+
+// The docs examples do what their comments say, against the simulator.
+func TestAccVulnerabilityDocsExamples(t *testing.T) {
+	t.Parallel()
+	read := func(p string) string {
+		b, err := os.ReadFile("../../examples/" + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	e := newTestEnv(t)
+	unitTest(t,
+		resource.TestStep{
+			Config: e.config(read("data-sources/hss_image_vulnerabilities/data-source.tf")),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownOutputValue("app_counts", knownvalue.MapExact(map[string]knownvalue.Check{
+					"high": knownvalue.Int64Exact(2), "medium": knownvalue.Int64Exact(0), "low": knownvalue.Int64Exact(1),
+				})),
+				statecheck.ExpectKnownOutputValue("app_critical_cves", strs("CVE-2024-4741", "CVE-2024-5535")),
+				statecheck.ExpectKnownValue("data.hss_image_vulnerabilities.app_high", tfjsonpath.New("vulnerabilities"), knownvalue.ListSizeExact(1)),
+			},
+		},
+		resource.TestStep{
+			Config: e.config(read("functions/evaluate_vulnerabilities/function.tf")),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{expectCheckStatus{"check.web_vulnerabilities", tfjson.CheckStatusFail}},
+			},
+		},
+		resource.TestStep{
+			Config:      e.config(read("data-sources/hss_image_gate/data-source.tf")),
+			ExpectError: errorLike("Image fails the vulnerability gate", "private_image shop/web:2.0", "CVE-2024-3094", "CVE-2024-3094 is denied"),
+		},
+	)
 }
