@@ -461,3 +461,45 @@ func TestAccVulnerabilityDocsExamples(t *testing.T) {
 		},
 	)
 }
+
+// Values not known at plan are not judged then: the read waits for them
+// (Terraform defers it to apply) and judges them there; a known mistake
+// beside them still fails at plan.
+func TestAccImageGateUnknownPolicyValues(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	config := func(expires, reason string) string {
+		return e.config(fmt.Sprintf(`
+resource "terraform_data" "expires" {
+  input = %q
+}
+`, expires) + gateOf(simulator.VulnsNamespace, "app", "1.0", fmt.Sprintf(`
+  policy = {
+    exceptions = [
+      { id = "DSA-9901-1", reason = %q, expires = terraform_data.expires.output },
+      { id = "GHSA-q2c3-9v6h-w5mr", reason = "reviewed", expires = "2099-12-31" },
+    ]
+  }
+`, reason)))
+	}
+	unitTest(t,
+		resource.TestStep{
+			Config:            config("2099-12-31", "reviewed"),
+			ConfigStateChecks: []statecheck.StateCheck{gateValue("passed", knownvalue.Bool(true))},
+		},
+	)
+	unitTest(t,
+		resource.TestStep{
+			Config:      config("soon", "reviewed"),
+			ExpectError: errorLike("Invalid policy.exceptions[0].expires", `expiry "soon" is neither RFC 3339`),
+		},
+	)
+	e.sim.Reset()
+	unitTest(t,
+		resource.TestStep{
+			Config:      config("2099-12-31", " "),
+			ExpectError: errorLike("Invalid policy.exceptions[0].reason", "reason is blank"),
+		},
+	)
+	e.expectNoRequests(t)
+}
