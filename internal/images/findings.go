@@ -48,8 +48,8 @@ func Findings(ctx context.Context, c *client.Client, scope client.Scope, img *Im
 	case img.ImageType == "":
 		return nil, fmt.Errorf("reading the vulnerabilities of %s: its image type is not known", img.Label())
 	case !img.Scanned():
-		return nil, fmt.Errorf("reading the vulnerabilities of %s: %s An image HSS has not scanned successfully has no findings that prove anything.",
-			img.Label(), scanFailure(img))
+		return nil, fmt.Errorf("reading the vulnerabilities of %s: an image HSS has not scanned successfully has no findings that prove anything: %s",
+			img.Label(), strings.TrimSuffix(scanFailure(img), "."))
 	}
 	rows, err := c.ListImageVulnerabilities(ctx, scope, img.VulnerabilityQuery())
 	if err != nil {

@@ -111,7 +111,7 @@ func (f *evaluateVulnerabilitiesFunction) Run(ctx context.Context, req function.
 		return
 	}
 	var diags diag.Diagnostics
-	obj, d := types.ObjectValue(verdictAttrTypes, verdictValues(&r, &diags))
+	obj, d := types.ObjectValue(verdictAttrTypes, verdictOf(&r, &diags).values())
 	diags.Append(d...)
 	if diags.HasError() {
 		resp.Error = function.FuncErrorFromDiags(ctx, diags)

@@ -183,7 +183,7 @@ func TestEvaluateVulnerabilitiesFunctionServer(t *testing.T) {
 	if _, err := server.GetFunctions(ctx, &tfprotov6.GetFunctionsRequest{}); err != nil {
 		t.Fatal(err)
 	}
-	vulnType := vulnerabilityObjectType.TerraformType(ctx).(tftypes.Object)
+	vulnType := must[tftypes.Object](t, vulnerabilityObjectType.TerraformType(ctx))
 	vuln := func(id, severity string, cvss float64) tftypes.Value {
 		return objectValue(vulnType, map[string]tftypes.Value{
 			"vul_id": str(id), "severity": str(severity), "type": str("linux_vul"), "handled": tftypes.NewValue(tftypes.Bool, false),
@@ -348,8 +348,8 @@ func TestEvaluateVulnerabilitiesFunctionRun(t *testing.T) {
 	if resp.Error != nil {
 		t.Fatal(resp.Error)
 	}
-	got := resp.Result.Value().(types.Object).Attributes()
-	if n := len(got["violations"].(types.List).Elements()); n != 2 || len(got["excepted"].(types.List).Elements()) != 0 {
+	got := must[types.Object](t, resp.Result.Value()).Attributes()
+	if n := len(must[types.List](t, got["violations"]).Elements()); n != 2 || len(must[types.List](t, got["excepted"]).Elements()) != 0 {
 		t.Fatalf("%d violations, excepted %s; want V-1 and the unreadable malwares count, nothing excepted", n, got["excepted"])
 	}
 }

@@ -202,14 +202,10 @@ func (d *imageGateDataSource) Read(ctx context.Context, req datasource.ReadReque
 		resp.Diagnostics.AddError("Cannot render the SARIF log", err.Error())
 		return
 	}
-	vals := verdictValues(&r, &resp.Diagnostics)
-	m.Passed = types.BoolValue(r.Passed)
-	m.Violations = vals["violations"].(types.List)
-	m.Excepted = vals["excepted"].(types.List)
-	m.LapsedExceptions = vals["lapsed_exceptions"].(types.List)
-	m.ExpiringExceptions = vals["expiring_exceptions"].(types.List)
-	m.UnusedExceptions = vals["unused_exceptions"].(types.List)
-	m.ReportMarkdown = vals["report_markdown"].(types.String)
+	v := verdictOf(&r, &resp.Diagnostics)
+	m.Passed, m.Violations, m.Excepted = v.passed, v.violations, v.excepted
+	m.LapsedExceptions, m.ExpiringExceptions, m.UnusedExceptions = v.lapsed, v.expiring, v.unused
+	m.ReportMarkdown = v.reportMarkdown
 	m.SARIF = types.StringValue(string(sarif))
 	enforce := m.Enforce.IsNull() || m.Enforce.ValueBool()
 	m.Enforce = types.BoolValue(enforce)
@@ -273,9 +269,9 @@ func deployedFindings(ctx context.Context, c *client.Client, scope client.Scope,
 // selector, and, when registry_name chose the image, by its image_id
 // (which must then select it alone). A count that cannot be read is kept
 // with its error: the gate fails on it.
-func gateReportCounts(ctx context.Context, c *client.Client, scope client.Scope, selector images.Query, found *images.Image, max map[string]int64) map[string]gate.ReportCount {
-	reportTypes := make([]string, 0, len(max))
-	for t := range max {
+func gateReportCounts(ctx context.Context, c *client.Client, scope client.Scope, selector images.Query, found *images.Image, maxCounts map[string]int64) map[string]gate.ReportCount {
+	reportTypes := make([]string, 0, len(maxCounts))
+	for t := range maxCounts {
 		reportTypes = append(reportTypes, t)
 	}
 	slices.Sort(reportTypes)

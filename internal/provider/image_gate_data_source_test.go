@@ -288,10 +288,10 @@ func TestImageGateWarnings(t *testing.T) {
 // given exceptions as its policy.
 func (h *protocolHarness) readGate(set map[string]tftypes.Value, exceptions []map[string]tftypes.Value) *tfprotov6.ReadDataSourceResponse {
 	h.t.Helper()
-	typ := h.schema.DataSourceSchemas["hss_image_gate"].Block.ValueType().(tftypes.Object)
-	pt := typ.AttributeTypes["policy"].(tftypes.Object)
-	lt := pt.AttributeTypes["exceptions"].(tftypes.List)
-	et := lt.ElementType.(tftypes.Object)
+	typ := must[tftypes.Object](h.t, h.schema.DataSourceSchemas["hss_image_gate"].Block.ValueType())
+	pt := must[tftypes.Object](h.t, typ.AttributeTypes["policy"])
+	lt := must[tftypes.List](h.t, pt.AttributeTypes["exceptions"])
+	et := must[tftypes.Object](h.t, lt.ElementType)
 	var excs []tftypes.Value
 	for _, e := range exceptions {
 		excs = append(excs, objectValue(et, e))
@@ -502,4 +502,14 @@ resource "terraform_data" "expires" {
 		},
 	)
 	e.expectNoRequests(t)
+}
+
+// must is v as a T, or the test fails.
+func must[T any](t testing.TB, v any) T {
+	t.Helper()
+	x, ok := v.(T)
+	if !ok {
+		t.Fatalf("got %T, want %T", v, x)
+	}
+	return x
 }
