@@ -4,7 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"testing"
+	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -332,4 +336,95 @@ func (h *protocolHarness) readDataSource(typeName string, set map[string]tftypes
 		h.t.Fatal(err)
 	}
 	return resp
+}
+
+// BenchmarkImageVulnerabilities: one hss_image_vulnerabilities read of
+// vulns/monolith:3.0 (450 findings, 401 distinct vulnerabilities) with a
+// freshly configured client, at 0 and 20 ms per request; and 20 images
+// that share their vulnerabilities, read by one provider process 10 at a
+// time (Terraform's default parallelism). requests/op counts
+// every request of a read (the image lookup included).
+func BenchmarkImageVulnerabilities(b *testing.B) {
+	monolith := vulnsConfig("monolith", "3.0")
+	for _, latency := range []time.Duration{0, 20 * time.Millisecond} {
+		b.Run(fmt.Sprintf("1 image 450 findings latency=%s", latency), func(b *testing.B) {
+			base, err := protoV6ProviderFactories["hss"]()
+			if err != nil {
+				b.Fatal(err)
+			}
+			h := newProtocolHarnessWith(b, base, newTestEnv(b))
+			h.e.sim.SetLatency(latency)
+			benchmarkReads(b, h, "hss_image_vulnerabilities", monolith(h))
+		})
+	}
+	for _, latency := range []time.Duration{0, 20 * time.Millisecond} {
+		b.Run(fmt.Sprintf("20 images latency=%s", latency), func(b *testing.B) { benchmarkFleet(b, latency) })
+	}
+}
+
+// benchmarkFleet reads 20 images that share their vulnerabilities, 10 at
+// a time, with one freshly configured client per iteration.
+func benchmarkFleet(b *testing.B, latency time.Duration) {
+	{
+		images := simulator.DefaultImages()
+		for _, img := range slices.Clone(images) {
+			if img.Namespace == simulator.VulnsNamespace && img.Name == "monolith" {
+				for i := range 20 {
+					c := img
+					c.ID, c.Name = fmt.Sprintf("img-fleet-%02d", i), fmt.Sprintf("fleet-%02d", i)
+					c.Vulns = c.Vulns[:len(c.Vulns)-i*10] // shared, not all the same
+					images = append(images, c)
+				}
+			}
+		}
+		opts := simulator.DefaultOptions()
+		opts.Images = images
+		base, err := protoV6ProviderFactories["hss"]()
+		if err != nil {
+			b.Fatal(err)
+		}
+		h := newProtocolHarnessWith(b, base, newTestEnvWith(b, opts))
+		h.e.sim.SetLatency(latency)
+		start := h.e.sim.Stats().Requests
+		n := 0
+		for b.Loop() {
+			b.StopTimer()
+			resp, err := h.server.ConfigureProvider(b.Context(), &tfprotov6.ConfigureProviderRequest{TerraformVersion: "1.14.0", Config: h.providerConfig()})
+			if err != nil {
+				b.Fatal(err)
+			}
+			h.noErrors("configure", resp.Diagnostics)
+			b.StartTimer()
+			g, ctx := errgroup.WithContext(b.Context())
+			g.SetLimit(10)
+			for i := range 20 {
+				cfg := vulnsConfig(fmt.Sprintf("fleet-%02d", i), "3.0")(h)
+				g.Go(func() error {
+					r, err := h.server.ReadDataSource(ctx, &tfprotov6.ReadDataSourceRequest{TypeName: "hss_image_vulnerabilities", Config: cfg})
+					if err == nil {
+						for _, d := range r.Diagnostics {
+							if d.Severity == tfprotov6.DiagnosticSeverityError {
+								err = fmt.Errorf("%s: %s", d.Summary, d.Detail)
+							}
+						}
+					}
+					return err
+				})
+			}
+			if err := g.Wait(); err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		b.ReportMetric(float64(h.e.sim.Stats().Requests-start)/float64(n), "requests/op")
+		b.ReportMetric(float64(h.e.sim.Count(simulator.VulnerabilityCves)+h.e.sim.Count(simulator.GlobalVulnerabilities))/float64(n), "cve-requests/op")
+	}
+}
+
+func vulnsConfig(name, version string) func(*protocolHarness) *tfprotov6.DynamicValue {
+	return func(h *protocolHarness) *tfprotov6.DynamicValue {
+		return h.value(h.schema.DataSourceSchemas["hss_image_vulnerabilities"].Block, map[string]tftypes.Value{
+			"image_type": str("private_image"), "namespace": str(simulator.VulnsNamespace), "image_name": str(name), "image_version": str(version),
+		})
+	}
 }
