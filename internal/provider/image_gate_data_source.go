@@ -157,11 +157,15 @@ func (d *imageGateDataSource) Read(ctx context.Context, req datasource.ReadReque
 		baseline *gate.Baseline
 		reports  map[string]gate.ReportCount
 		jobDiags [2]diag.Diagnostics
+		// cancelled: the job failed because another one had (its own
+		// error would only say "context canceled").
+		cancelled [2]bool
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		var err error
 		if findings, err = images.Findings(gctx, c, scope, found); err != nil {
+			cancelled[0] = gctx.Err() != nil
 			addFindingsError(&jobDiags[0], found, err)
 		}
 		return err
@@ -169,7 +173,9 @@ func (d *imageGateDataSource) Read(ctx context.Context, req datasource.ReadReque
 	if pr.ratchet {
 		g.Go(func() error {
 			var err error
-			baseline, err = deployedFindings(gctx, c, scope, found, pr.newOnlyAgainst, now, &jobDiags[1])
+			if baseline, err = deployedFindings(gctx, c, scope, found, pr.newOnlyAgainst, now, &jobDiags[1]); err != nil {
+				cancelled[1] = gctx.Err() != nil
+			}
 			return err
 		})
 	}
@@ -180,8 +186,14 @@ func (d *imageGateDataSource) Read(ctx context.Context, req datasource.ReadReque
 		})
 	}
 	err := g.Wait()
-	for _, d := range jobDiags {
-		resp.Diagnostics.Append(d...)
+	genuine := false
+	for i, d := range jobDiags {
+		genuine = genuine || d.HasError() && !cancelled[i]
+	}
+	for i, d := range jobDiags {
+		if !genuine || !cancelled[i] {
+			resp.Diagnostics.Append(d...)
+		}
 	}
 	if err != nil || resp.Diagnostics.HasError() {
 		if !resp.Diagnostics.HasError() {

@@ -513,3 +513,26 @@ func must[T any](t testing.TB, v any) T {
 	}
 	return x
 }
+
+// When the deployed version cannot be read, that is the one error: the
+// image's own read, cancelled by it, adds no "context canceled".
+func TestImageGateRatchetFailureIsOneError(t *testing.T) {
+	t.Parallel()
+	h := newProtocolHarness(t)
+	h.e.sim.SetLatency(30 * time.Millisecond) // the image's findings take longer than the deployed lookup
+	typ := must[tftypes.Object](t, h.schema.DataSourceSchemas["hss_image_gate"].Block.ValueType())
+	pt := must[tftypes.Object](t, typ.AttributeTypes["policy"])
+	resp := h.readDataSource("hss_image_gate", map[string]tftypes.Value{
+		"image_type": str("private_image"), "namespace": str(simulator.VulnsNamespace), "image_name": str("monolith"), "image_version": str("3.0"),
+		"policy": objectValue(pt, map[string]tftypes.Value{"new_only_against": str("2.9")}),
+	})
+	var errs []string
+	for _, d := range resp.Diagnostics {
+		if d.Severity == tfprotov6.DiagnosticSeverityError {
+			errs = append(errs, d.Summary+": "+d.Detail)
+		}
+	}
+	if len(errs) != 1 || !strings.Contains(errs[0], "Image not found in HSS (policy.new_only_against)") {
+		t.Fatalf("errors %q, want the deployed image's alone", errs)
+	}
+}
