@@ -2,9 +2,10 @@
 // freshness: which images a query selects (every page read, every name
 // compared here, because HSS's name filters may match substrings), exactly
 // one image or an error saying why not, and whether an image's last scan
-// lets its numbers be trusted.
+// lets its numbers be trusted; and the vulnerability findings of one image
+// as the policy engine (internal/gate) takes them (Findings).
 //
-// It is plain Go over internal/client: the Terraform surface
+// It is plain Go over internal/client and internal/gate: the Terraform surface
 // (internal/provider) turns its answers and errors into attributes and
 // diagnostics.
 package images

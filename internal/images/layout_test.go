@@ -29,7 +29,7 @@ func TestNoTerraformImports(t *testing.T) {
 		for _, imp := range f.Imports {
 			p, _ := strconv.Unquote(imp.Path.Value)
 			if strings.Contains(p, "hashicorp/terraform") || strings.HasSuffix(p, "/internal/provider") || strings.HasSuffix(p, "/internal/simulator") {
-				t.Errorf("%s imports %s: internal/images may import internal/client and the standard library only", e.Name(), p)
+				t.Errorf("%s imports %s: internal/images may import internal/client, internal/gate and the standard library only", e.Name(), p)
 			}
 		}
 	}

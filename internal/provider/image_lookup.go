@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -92,4 +93,30 @@ func quotedList(values []string) string {
 		return strings.Join(q, "")
 	}
 	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
+}
+
+// scanTrust is what a one-image read says when the image's numbers cannot
+// be trusted: why an unscanned image's, and an old scan's, prove nothing,
+// and how to read them anyway ("" when there is no way).
+type scanTrust struct {
+	unscanned, tooOld, anyway string
+}
+
+// trustScan fails the read, and returns false, when found's last scan did
+// not succeed by every signal HSS gives, its time is missing or
+// implausible, or it is older than maxScanAge (a Go duration validated at
+// plan time; null for any age).
+func trustScan(diags *diag.Diagnostics, found *images.Image, maxScanAge types.String, now time.Time, t scanTrust) bool {
+	maxAge, _ := time.ParseDuration(maxScanAge.ValueString())
+	problem := images.ScanProblem(found, maxAge, now)
+	if problem == "" {
+		return true
+	}
+	why, anyway := t.unscanned, t.anyway
+	if images.ScanProblem(found, 0, now) == "" { // only too old
+		why, anyway = t.tooOld, "Or raise max_scan_age."
+	}
+	diags.AddError("Image security numbers cannot be trusted", problem+" "+why+"\n\n"+
+		strings.TrimSpace("Scan the image in HSS (console, or POST /v5/{project_id}/image/image-scan/tasks) and plan again once its scan_status is \"success\". "+anyway))
+	return false
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/cloudsec/terraform-provider-hss/internal/client"
+	"github.com/cloudsec/terraform-provider-hss/internal/gate"
 	"github.com/cloudsec/terraform-provider-hss/internal/images"
 )
 
@@ -232,19 +233,18 @@ func (m *imageSecuritySummaryModel) resolveImage(ctx context.Context, c *client.
 	if m.AllowUnscanned.ValueBool() {
 		return countQuery, !diags.HasError()
 	}
-	maxAge, _ := time.ParseDuration(m.MaxScanAge.ValueString()) // validated at plan time
-	if problem := images.ScanProblem(found, maxAge, now); problem != "" {
-		why := " HSS's counts for an image it has not scanned successfully are zeros that prove nothing, so this read fails instead of reporting them."
-		anyway := "To read the counts anyway, for a dashboard and never for a gate, set allow_unscanned = true."
-		if images.ScanProblem(found, 0, now) == "" { // only too old
-			why = " Counts from an old scan say nothing about what was found since, so this read fails instead of reporting them."
-			anyway = "Or raise max_scan_age."
-		}
-		diags.AddError("Image security numbers cannot be trusted", problem+why+"\n\n"+
-			"Scan the image in HSS (console, or POST /v5/{project_id}/image/image-scan/tasks) and plan again once its scan_status is \"success\". "+anyway)
+	if !trustScan(diags, found, m.MaxScanAge, now, countsTrust) {
 		return countQuery, false
 	}
 	return countQuery, !diags.HasError()
+}
+
+// countsTrust is what the summary says when an image's scan cannot be
+// trusted.
+var countsTrust = scanTrust{
+	unscanned: "HSS's counts for an image it has not scanned successfully are zeros that prove nothing, so this read fails instead of reporting them.",
+	anyway:    "To read the counts anyway, for a dashboard and never for a gate, set allow_unscanned = true.",
+	tooOld:    "Counts from an old scan say nothing about what was found since, so this read fails instead of reporting them.",
 }
 
 // countableByImageID is the image ID the statistics are narrowed by when
@@ -285,16 +285,7 @@ type summaryCounts struct {
 // at most summaryConcurrency at a time. The first failure cancels the rest
 // and is returned with the name of the call that failed.
 func readSummaryCounts(ctx context.Context, c *client.Client, scope client.Scope, q client.BaselineStatisticQuery, reportTypes []string) (*summaryCounts, error) {
-	operateAll := true
-	filter := client.ImageFilter{
-		OperateAll:   &operateAll,
-		ImageType:    &q.ImageType,
-		Namespace:    q.Namespace,
-		ImageName:    q.ImageName,
-		ImageVersion: q.ImageVersion,
-		InstanceID:   q.InstanceID,
-		ImageID:      q.ImageID,
-	}
+	filter := reportFilter(q)
 	out := &summaryCounts{reports: make(map[string]int64, len(reportTypes))}
 	var mu sync.Mutex
 	jobs := []summaryJob{{"baseline statistic", func(ctx context.Context) error {
@@ -315,6 +306,46 @@ func readSummaryCounts(ctx context.Context, c *client.Client, scope client.Scope
 		return nil, errors.New(apiErrorDetail(name, err))
 	}
 	return out, nil
+}
+
+// reportFilter is the filter of the report counts of the image q selects.
+func reportFilter(q client.BaselineStatisticQuery) client.ImageFilter {
+	operateAll := true
+	return client.ImageFilter{
+		OperateAll:   &operateAll,
+		ImageType:    &q.ImageType,
+		Namespace:    q.Namespace,
+		ImageName:    q.ImageName,
+		ImageVersion: q.ImageVersion,
+		InstanceID:   q.InstanceID,
+		ImageID:      q.ImageID,
+	}
+}
+
+// readReportCounts reads the report counts of reportTypes as the summary
+// reads them, at most summaryConcurrency at a time, for the gate's
+// max_report_counts: a count that cannot be read is kept with its error
+// (the gate fails on it) instead of failing the others.
+func readReportCounts(ctx context.Context, c *client.Client, scope client.Scope, q client.BaselineStatisticQuery, reportTypes []string) map[string]gate.ReportCount {
+	filter := reportFilter(q)
+	out := make(map[string]gate.ReportCount, len(reportTypes))
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(summaryConcurrency)
+	for _, rt := range reportTypes {
+		g.Go(func() error {
+			n, err := c.GetSecurityReportStatistic(gctx, scope, rt, filter)
+			if err != nil {
+				err = errors.New(apiErrorDetail(rt+" report", err))
+			}
+			mu.Lock()
+			out[rt] = gate.ReportCount{Count: n, Err: err}
+			mu.Unlock()
+			return nil
+		})
+	}
+	_ = g.Wait() // every job returns nil: errors are kept per type
+	return out
 }
 
 // setCounts stores the counts in the model.

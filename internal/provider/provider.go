@@ -216,6 +216,8 @@ type providerData struct {
 	unknown []string
 	// pending: export tasks to resume, see export_resume.go.
 	pending pendingExports
+	// version is the provider's version (the gate's SARIF names it).
+	version string
 }
 
 func (p *hssProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -331,6 +333,7 @@ func (p *hssProvider) Configure(ctx context.Context, req provider.ConfigureReque
 }
 
 func (p *hssProvider) share(resp *provider.ConfigureResponse, d *providerData) {
+	d.version = p.version
 	resp.DataSourceData = d
 	resp.ResourceData = d
 	resp.ActionData = d
@@ -462,12 +465,15 @@ func (p *hssProvider) DataSources(context.Context) []func() datasource.DataSourc
 		NewImageSecuritySummaryDataSource,
 		NewImageDataSource,
 		NewImagesDataSource,
+		NewImageVulnerabilitiesDataSource,
+		NewImageGateDataSource,
 	}
 }
 
 func (p *hssProvider) Functions(context.Context) []func() function.Function {
 	return []func() function.Function{
 		NewParseImageRefFunction,
+		NewEvaluateVulnerabilitiesFunction,
 	}
 }
 
