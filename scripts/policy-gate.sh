@@ -3,11 +3,14 @@
 # examples/gate for an image whose numbers pass, one whose numbers fail, one
 # scanned too long ago, one whose reads are deferred to apply, and a release
 # of several images through hss_images; evaluate examples/policy on each
-# `terraform show -json`; assert pass or the denies. An image HSS does not
-# know, has not scanned yet, or failed to scan fails the plan itself. A
-# configuration that reads counts without any data source proving the image
-# is denied. Then conftest, with its defaults, judges the same plans as
-# OPA does, and a plan judged without thresholds is denied.
+# `terraform show -json`; assert pass or the denies. The vulnerability gate
+# (hss_image_gate) reads with enforce_gate = false, so that its verdict
+# reaches the policy, which denies each violation; with enforce_gate = true
+# (the default) the failing image's plan fails at the gate's read. An image
+# HSS does not know, has not scanned yet, or failed to scan fails the plan
+# itself. A configuration that reads counts without any data source
+# proving the image is denied. Then conftest, with its defaults, judges the
+# same plans as OPA does, and a plan judged without thresholds is denied.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$PWD/.policy-gate
@@ -28,6 +31,9 @@ failures=0
 passed=0
 # gate name image defer expected-denies expected-message [release images...]
 # expected-denies "plan-fails" means the plan itself must fail with the message.
+# The vulnerability gate reads with enforce_gate = $gate_enforce (false
+# unless the call sets it).
+gate_enforce=false
 gate() {
   local name=$1 image=$2 deferred=$3 want=$4 message=$5 dir=$work/$1
   shift 5
@@ -36,7 +42,7 @@ gate() {
   release="[${release%,}]"
   [ $# -eq 0 ] && release="[]"
   if [ "$want" = plan-fails ]; then
-    if ! gate_plan_fails "$name" "$image" "$deferred" "$release"; then
+    if ! gate_plan_fails "$name" "$image" "$deferred" "$release" -var "enforce_gate=$gate_enforce"; then
       echo "FAIL: gate $name: the plan succeeded; want it to fail with: $message" >&2
       failures=$((failures + 1))
       return
@@ -51,7 +57,7 @@ gate() {
     passed=$((passed + 1))
     return
   fi
-  gate_plan "$name" "$image" "$deferred" "$release"
+  gate_plan "$name" "$image" "$deferred" "$release" -var "enforce_gate=$gate_enforce"
   judge "$name" "$image" "$want" "$message"
 }
 
@@ -129,11 +135,33 @@ conftest_gate() {
   fi
 }
 
+# expect_deny NAME yes|no MESSAGE: MESSAGE is (or is not) one of the
+# denies of $work/NAME/plan.json.
+expect_deny() {
+  local name=$1 want=$2 message=$3 have=no
+  grep -qxF -- "$message" <<<"$(gate_denies "$work/$name/plan.json")" && have=yes
+  if [ "$have" != "$want" ]; then
+    echo "FAIL: gate $name: deny present: $have, want $want: $message" >&2
+    failures=$((failures + 1))
+    return
+  fi
+  passed=$((passed + 1))
+}
+
 registry=swr.cn-north-4.myhuaweicloud.com
 gate pass "$registry/release/checkout:4.0" false 0 ""
-gate fail "$registry/shop/web:2.0" false 14 \
+gate fail "$registry/shop/web:2.0" false 20 \
   "data.hss_image_security_summary.deploy: report_counts[vulnerability] = 5 exceeds the threshold 0"
-gate too-old "$registry/shop/cart:3.1" false 1 \
+# The vulnerability gate of the failing image: the finding of the lapsed
+# exception is denied, the one of the active exception is not.
+expect_deny fail yes "data.hss_image_gate.deploy: the image fails its vulnerability gate (passed is false, 3 violation(s), each denied on its own)"
+expect_deny fail yes "data.hss_image_gate.deploy: vulnerability CVE-2024-3094 (CVE-2024-3094), severity high, CVSS 10, in liblzma5 5.6.0-0.2 fails the vulnerability gate: severity high ≥ fail_on high"
+expect_deny fail no "data.hss_image_gate.deploy: vulnerability CVE-2024-6387 (CVE-2024-6387), severity high, CVSS 8.1, in openssh-server 1:9.2p1-2+deb12u2 fails the vulnerability gate: severity high ≥ fail_on high"
+# The same image with enforce_gate = true (the default): the gate's read
+# fails the plan.
+gate_enforce=true gate enforced "$registry/shop/web:2.0" false plan-fails \
+  'Error: Image fails the vulnerability gate'
+gate too-old "$registry/shop/cart:3.1" false 2 \
   "data.hss_image_security_summary.deploy.image: last scanned at 2026-01-21T00:00:00Z"
 gate deferred "$registry/release/checkout:4.0" true 1 \
   "data.hss_image_baseline_statistic.after_release[0]: read deferred to apply, so its numbers are unknown at plan time and cannot pass the gate"
@@ -143,7 +171,7 @@ gate unscanned "$registry/release/search:2.3" false plan-fails \
   'last scan of private_image release/search:2.3 has scan_status "unscan", not "success".'
 gate scan-failed "$registry/release/ledger:1.4" false plan-fails \
   'scan_status "failed" (scan_failed_code "failed_to_scan_vulnerability": Failed to scan the image for vulnerabilities.)'
-gate release "$registry/storefront/cart:5.0" false 2 \
+gate release "$registry/storefront/cart:5.0" false 4 \
   'data.hss_images.release["storefront:5.0"].images[2] (storefront/search:5.0): scan_status is "scanning"' \
   "$registry/storefront/cart:5.0" "$registry/storefront/web:5.0" "$registry/storefront/search:5.0" "$registry/storefront/payments:5.0"
 

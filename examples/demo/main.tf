@@ -98,3 +98,53 @@ output "baseline_export" {
     output_sha256    = hss_image_baseline_export.shop.output_sha256
   }
 }
+
+# The vulnerability gate: every finding HSS lists for vulns/app:1.0, each
+# with its CVEs, judged against a policy with two exceptions. One is
+# active; the other expired on 30 June, so the finding it accepted fails
+# again and the plan warns that it lapsed. enforce = false keeps the
+# verdict in the plan instead of failing it, so that the demo can show the
+# report; a deployment gate keeps the default, true.
+locals {
+  # A real policy writes its dates; the demo computes the active one, 90
+  # days after the plan, so that it never goes stale.
+  in_90_days = formatdate("YYYY-MM-DD", timeadd(plantimestamp(), "2160h"))
+}
+
+data "hss_image_gate" "release" {
+  image_type    = "private_image"
+  namespace     = "vulns"
+  image_name    = "app"
+  image_version = "1.0"
+  enforce       = false
+
+  policy = {
+    fail_on = "high"
+    exceptions = [
+      {
+        id      = "DSA-9901-1"
+        reason  = "libssl3 3.0.15 comes with the rebuilt base image next sprint; the service terminates no TLS itself (SEC-2041)."
+        expires = local.in_90_days
+      },
+      {
+        id      = "CVE-2023-44487"
+        reason  = "HTTP/2 was turned off at the ingress until netty-codec-http2 4.1.100 was released."
+        expires = "2026-06-30"
+      },
+    ]
+  }
+}
+
+output "gate" {
+  value = {
+    passed            = data.hss_image_gate.release.passed
+    violations        = [for v in data.hss_image_gate.release.violations : "${v.vul_id}: ${join("; ", v.reasons)}"]
+    excepted          = [for x in data.hss_image_gate.release.excepted : x.vul_id]
+    lapsed_exceptions = [for e in data.hss_image_gate.release.lapsed_exceptions : "${e.id} (expired ${e.expires})"]
+  }
+}
+
+# What a reviewer reads in the pull request (make demo prints it).
+output "gate_report" {
+  value = data.hss_image_gate.release.report_markdown
+}

@@ -14,7 +14,11 @@
 #     have been scanned successfully, every architecture included, with no
 #     failure code or description, at a time that parses as RFC 3339, is
 #     not in the future (beyond a 5-minute clock-skew allowance) and is
-#     recent enough; its counts and every architecture's are checked;
+#     recent enough; its counts and every architecture's are checked
+#     (except the vul_num of the image an hss_image_gate judged: see "The
+#     vulnerability gate");
+#   - every hss_image_gate must have passed: each violation it lists is a
+#     deny of its own (see "The vulnerability gate");
 #   - the counts of hss_image_baseline_statistic and
 #     hss_image_security_report_statistic are trusted only when an image
 #     their selector selects was read during plan (see "Counts need proof").
@@ -297,7 +301,15 @@ list_counters := {"vul_num": "vulnerability", "malicious_file_num": "malwares", 
 findings contains {"address": x.where, "counter": c, "value": get(x.image, c), "threshold": data.hss.thresholds.reports[t]} if {
 	some x in images_read
 	some c, t in list_counters
+	not judged_by_gate(x, c)
 }
+
+# The vul_num of the image an hss_image_gate judged is not compared with the
+# vulnerability threshold: the gate judged each of those findings against
+# its policy (and denies below when one fails), and a count cannot tell an
+# accepted finding from another. Its architectures' vul_num still is: the
+# plan does not show that the gate's findings cover every architecture.
+judged_by_gate(x, "vul_num") if x.source == "hss_image_gate"
 
 findings contains {"address": sprintf("%s.architectures[%d] (%v)", [x.where, i, get(a, "image_id")]), "counter": c, "value": get(a, c), "threshold": data.hss.thresholds.reports[t]} if {
 	some x in images_read
@@ -389,3 +401,98 @@ deny contains msg if {
 	"read" in rc.change.actions
 	msg := sprintf("%s: read deferred to apply, so its numbers are unknown at plan time and cannot pass the gate", [rc.address])
 }
+
+# The vulnerability gate. hss_image_gate judges every finding of its image
+# against its policy (severity, CVSS, denied ids, exceptions that expire).
+# With enforce = true (its default) a failing image fails the read, so the
+# plan itself fails; with enforce = false the verdict is in the plan, and is
+# judged here. Only `passed` exactly true is a pass, and every violation
+# listed is a deny of its own, whatever `passed` says. A gate read deferred
+# to apply is denied by the rule above; its `image` proves the image like
+# the summary's (see images_read), and a verdict without it proves nothing.
+gates contains r if {
+	some r in read_during_plan
+	r.type == "hss_image_gate"
+}
+
+deny contains msg if {
+	some r in gates
+	passed := get(r.values, "passed")
+	passed != true
+	msg := sprintf("%s: the image fails its vulnerability gate (passed is %s, %s)", [r.address, show(passed), violation_count(get(r.values, "violations"))])
+}
+
+violation_count(vs) := sprintf("%d violation(s), each denied on its own", [count(vs)]) if {
+	is_array(vs)
+	count(vs) > 0
+}
+
+else := "and it lists no violation" if is_array(vs)
+
+else := sprintf("violations is %s", [show(vs)])
+
+deny contains msg if {
+	some r in gates
+	vs := get(r.values, "violations")
+	not is_array(vs)
+	msg := sprintf("%s: violations is %s, not a list, so what fails the vulnerability gate cannot be checked", [r.address, show(vs)])
+}
+
+deny contains msg if {
+	some r in gates
+	vs := get(r.values, "violations")
+	is_array(vs)
+	some v in vs
+	msg := sprintf("%s: %s fails the vulnerability gate: %s", [r.address, violation_subject(v), reasons_text(get(v, "reasons"))])
+}
+
+deny contains msg if {
+	some r in gates
+	not is_object(get(r.values, "image"))
+	msg := sprintf("%s: a verdict without the image it judged (image is %s): the gate proves nothing without it", [r.address, show(get(r.values, "image"))])
+}
+
+# violation_subject(v): what fails, as a reviewer reads it: the report type,
+# or the vulnerability id, its CVE ids, severity, CVSS, package, version
+# and path.
+violation_subject(v) := sprintf("report type %v", [get(v, "report_type")]) if get(v, "report_type") != null
+
+else := concat("", [
+	sprintf("vulnerability %v", [get(v, "vul_id")]),
+	cve_text(get(v, "cve_ids")),
+	sprintf(", severity %v", [get(v, "severity")]),
+	cvss_text(get(v, "max_cvss")),
+	package_text(v),
+])
+
+cve_text(ids) := sprintf(" (%s)", [concat(", ", [sprintf("%v", [id]) | some id in ids])]) if {
+	is_array(ids)
+	count(ids) > 0
+}
+
+else := " (no CVE id)"
+
+cvss_text(x) := sprintf(", CVSS %v", [x]) if is_number(x)
+
+else := ""
+
+package_text(v) := concat("", [
+	sprintf(", in %v", [get(v, "package")]),
+	present_text(" ", get(v, "version")),
+	present_text(" at ", get(v, "path")),
+]) if {
+	not get(v, "package") in {null, ""}
+}
+
+else := present_text(", at ", get(v, "path"))
+
+present_text(prefix, x) := "" if x in {null, ""}
+
+else := sprintf("%s%v", [prefix, x])
+
+reasons_text(rs) := concat("; ", [sprintf("%v", [x]) | some x in rs]) if {
+	is_array(rs)
+	count(rs) > 0
+}
+
+else := "no reason given"

@@ -320,7 +320,7 @@ test_counts_proven_by_an_hss_images_element_pass if {
 }
 
 test_counts_proven_by_the_image_gate_pass if {
-	g := {"address": "data.hss_image_gate.web", "mode": "data", "type": "hss_image_gate", "values": {"image": image_values("success", "2025-12-31T00:00:00Z")}}
+	g := gate("data.hss_image_gate.web", true, [], image_values("success", "2025-12-31T00:00:00Z"))
 	count(image_risk.deny) == 0 with input as plan([g, web_baseline])
 		with data.hss.thresholds as thresholds with time.now_ns as now_ns
 }
@@ -539,4 +539,155 @@ test_architecture_that_is_not_an_object_is_denied if {
 		"data.hss_image.web.architectures[0] (null): vul_num is null, not a number; it cannot be checked",
 		"data.hss_image.web.architectures[0] (null): malicious_file_num is null, not a number; it cannot be checked",
 	}
+}
+
+# The vulnerability gate: hss_image_gate's verdict is judged, each
+# violation a deny of its own; its image is checked like the summary's.
+
+# gate(address, passed, violations, image): an hss_image_gate read during
+# plan.
+gate(address, passed, violations, image) := {"address": address, "mode": "data", "type": "hss_image_gate", "values": {
+	"image_type": "private_image", "namespace": "shop", "image_name": "web", "image_version": "2.0",
+	"enforce": false, "passed": passed, "violations": violations, "image": image,
+}}
+
+fresh_image := image_values("success", "2025-12-31T00:00:00Z")
+
+openssl := {
+	"vul_id": "DSA-9901-1", "cve_ids": ["CVE-2024-4741", "CVE-2024-5535"], "severity": "high", "max_cvss": 9.1,
+	"package": "libssl3", "version": "3.0.11-1~deb12u2", "path": null, "report_type": null,
+	"reasons": ["severity high ≥ fail_on high", "CVE-2024-5535 is denied"],
+}
+
+malwares := {
+	"vul_id": null, "cve_ids": null, "severity": null, "max_cvss": null, "package": null, "version": null, "path": null,
+	"report_type": "malwares", "reasons": ["report type malwares: 1 > 0"],
+}
+
+openssl_deny := "data.hss_image_gate.web: vulnerability DSA-9901-1 (CVE-2024-4741, CVE-2024-5535), severity high, CVSS 9.1, in libssl3 3.0.11-1~deb12u2 fails the vulnerability gate: severity high ≥ fail_on high; CVE-2024-5535 is denied"
+
+test_gate_that_passed_passes if {
+	count(image_risk.deny) == 0 with input as plan([gate("data.hss_image_gate.web", true, [], fresh_image)])
+		with data.hss.thresholds as scan_thresholds
+		with time.now_ns as now_ns
+}
+
+test_gate_that_failed_is_denied_with_each_violation if {
+	denies := image_risk.deny with input as plan([gate("data.hss_image_gate.web", false, [openssl, malwares], fresh_image)])
+		with data.hss.thresholds as thresholds
+		with time.now_ns as now_ns
+	denies == {
+		"data.hss_image_gate.web: the image fails its vulnerability gate (passed is false, 2 violation(s), each denied on its own)",
+		openssl_deny,
+		"data.hss_image_gate.web: report type malwares fails the vulnerability gate: report type malwares: 1 > 0",
+	}
+}
+
+# A finding without CVE ids, CVSS or package is still named, and two
+# findings of one vulnerability at two paths are two denies.
+test_gate_violations_are_named_whatever_they_lack if {
+	busybox := {"vul_id": "HSS-2025-0042", "cve_ids": [], "severity": "low", "max_cvss": null, "package": null, "version": null, "path": null, "report_type": null, "reasons": ["severity low ≥ fail_on low"]}
+	jar := {"vul_id": "GHSA-q2c3-9v6h-w5mr", "cve_ids": ["CVE-2023-44487"], "severity": "high", "max_cvss": 7.5, "package": "netty-codec-http2", "version": "4.1.97.Final", "path": "/app/lib/a.jar", "report_type": null, "reasons": []}
+	plugin := object.union(jar, {"path": "/app/plugins/p01/a.jar"})
+	denies := image_risk.deny with input as plan([gate("data.hss_image_gate.web", false, [busybox, jar, plugin], fresh_image)])
+		with data.hss.thresholds as thresholds
+		with time.now_ns as now_ns
+	denies == {
+		"data.hss_image_gate.web: the image fails its vulnerability gate (passed is false, 3 violation(s), each denied on its own)",
+		"data.hss_image_gate.web: vulnerability HSS-2025-0042 (no CVE id), severity low fails the vulnerability gate: severity low ≥ fail_on low",
+		"data.hss_image_gate.web: vulnerability GHSA-q2c3-9v6h-w5mr (CVE-2023-44487), severity high, CVSS 7.5, in netty-codec-http2 4.1.97.Final at /app/lib/a.jar fails the vulnerability gate: no reason given",
+		"data.hss_image_gate.web: vulnerability GHSA-q2c3-9v6h-w5mr (CVE-2023-44487), severity high, CVSS 7.5, in netty-codec-http2 4.1.97.Final at /app/plugins/p01/a.jar fails the vulnerability gate: no reason given",
+	}
+}
+
+# Fail closed: only passed = true passes, and a violation listed is a deny
+# whatever passed says.
+test_gate_without_a_verdict_is_denied if {
+	every passed in [null, "true", 1] {
+		denies := image_risk.deny with input as plan([gate("data.hss_image_gate.web", passed, [], fresh_image)])
+			with data.hss.thresholds as thresholds
+			with time.now_ns as now_ns
+		denies == {sprintf("data.hss_image_gate.web: the image fails its vulnerability gate (passed is %s, and it lists no violation)", [json.marshal(passed)])}
+	}
+}
+
+test_gate_that_passed_but_lists_a_violation_is_denied if {
+	denies := image_risk.deny with input as plan([gate("data.hss_image_gate.web", true, [openssl], fresh_image)])
+		with data.hss.thresholds as thresholds
+		with time.now_ns as now_ns
+	denies == {openssl_deny}
+}
+
+test_gate_whose_violations_are_not_a_list_is_denied if {
+	denies := image_risk.deny with input as plan([gate("data.hss_image_gate.web", true, null, fresh_image)])
+		with data.hss.thresholds as thresholds
+		with time.now_ns as now_ns
+	denies == {"data.hss_image_gate.web: violations is null, not a list, so what fails the vulnerability gate cannot be checked"}
+}
+
+test_gate_read_deferred_to_apply_is_denied if {
+	p := {"prior_state": {"values": {"root_module": {}}}, "resource_changes": [{
+		"address": "data.hss_image_gate.deploy", "mode": "data", "type": "hss_image_gate",
+		"change": {"actions": ["read"], "after_unknown": {"passed": true, "violations": true, "image": true}},
+	}]}
+	denies := image_risk.deny with input as p with data.hss.thresholds as thresholds
+	denies == {"data.hss_image_gate.deploy: read deferred to apply, so its numbers are unknown at plan time and cannot pass the gate"}
+}
+
+# The gate's image is proof like the summary's, and is checked like it.
+test_gate_image_is_checked if {
+	denies := image_risk.deny with input as plan([gate("data.hss_image_gate.web", true, [], image_values("success", "2025-12-24T00:00:00Z"))])
+		with data.hss.thresholds as scan_thresholds
+		with time.now_ns as now_ns
+	denies == {"data.hss_image_gate.web.image: last scanned at 2025-12-24T00:00:00Z, 192 hours ago, older than max_scan_age_hours 168"}
+}
+
+test_gate_image_scan_failure_is_denied if {
+	v := object.union(fresh_image, {"scan_failed_code": "failed_to_scan_vulnerability"})
+	denies := image_risk.deny with input as plan([gate("data.hss_image_gate.web", true, [], v)])
+		with data.hss.thresholds as thresholds
+		with time.now_ns as now_ns
+	denies == {`data.hss_image_gate.web.image: scan_status is "success" but scan_failed_code is "failed_to_scan_vulnerability": HSS says the last scan failed, so its numbers prove nothing`}
+}
+
+test_gate_without_its_image_is_denied if {
+	denies := image_risk.deny with input as plan([gate("data.hss_image_gate.web", true, [], null), web_baseline])
+		with data.hss.thresholds as thresholds
+		with time.now_ns as now_ns
+	denies == {
+		"data.hss_image_gate.web: a verdict without the image it judged (image is null): the gate proves nothing without it",
+		unproven("data.hss_image_baseline_statistic.web", web_selector_text),
+	}
+}
+
+# The gate judged each finding that vul_num counts, exceptions included:
+# its image's vul_num is not held to the count threshold (the same image
+# read by hss_image is), its other counts and its architectures' are.
+test_gate_image_vul_num_is_judged_by_the_gate if {
+	v := object.union(fresh_image, {"vul_num": 3, "malicious_file_num": 1})
+	denies := image_risk.deny with input as plan([gate("data.hss_image_gate.web", true, [], v), hss_image(v)])
+		with data.hss.thresholds as thresholds
+		with time.now_ns as now_ns
+	denies == {
+		"data.hss_image_gate.web.image: malicious_file_num = 1 exceeds the threshold 0",
+		"data.hss_image.web: vul_num = 3 exceeds the threshold 0",
+		"data.hss_image.web: malicious_file_num = 1 exceeds the threshold 0",
+	}
+}
+
+test_gate_image_architectures_vul_num_is_checked if {
+	denies := image_risk.deny with input as plan([gate("data.hss_image_gate.web", true, [], multi_arch)])
+		with data.hss.thresholds as thresholds
+		with time.now_ns as now_ns
+	denies == {
+		"data.hss_image_gate.web.image.architectures[1] (img-web-20-arm64): vul_num = 7 exceeds the threshold 0",
+		"data.hss_image_gate.web.image.architectures[1] (img-web-20-arm64): malicious_file_num = 3 exceeds the threshold 0",
+	}
+}
+
+test_main_denies_a_failed_gate if {
+	p := plan([gate("data.hss_image_gate.web", false, [openssl], fresh_image)])
+	denies := data.main.deny with input as p with data.hss.thresholds as thresholds with time.now_ns as now_ns
+	openssl_deny in denies
+	denies == image_risk.deny with input as p with data.hss.thresholds as thresholds with time.now_ns as now_ns
 }
