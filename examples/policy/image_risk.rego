@@ -46,6 +46,7 @@ hss_types := {
 	"hss_image",
 	"hss_images",
 	"hss_image_gate",
+	"hss_image_vulnerabilities",
 }
 
 baseline_counters := {"image_weak_pwd", "pwd_policy", "security_check"}
@@ -179,7 +180,7 @@ images_read contains {"where": r.address, "source": r.type, "image": r.values, "
 
 images_read contains {"where": concat("", [r.address, ".image"]), "source": r.type, "image": r.values.image, "scope": scope(r.values)} if {
 	some r in read_during_plan
-	r.type in {"hss_image_security_summary", "hss_image_gate"}
+	r.type in {"hss_image_security_summary", "hss_image_gate", "hss_image_vulnerabilities"}
 	is_object(r.values.image)
 }
 

@@ -325,6 +325,21 @@ test_counts_proven_by_the_image_gate_pass if {
 		with data.hss.thresholds as thresholds with time.now_ns as now_ns
 }
 
+test_counts_proven_by_the_vulnerability_list_pass if {
+	v := {"address": "data.hss_image_vulnerabilities.web", "mode": "data", "type": "hss_image_vulnerabilities", "values": {"image": image_values("success", "2025-12-31T00:00:00Z")}}
+	count(image_risk.deny) == 0 with input as plan([v, web_baseline])
+		with data.hss.thresholds as thresholds with time.now_ns as now_ns
+}
+
+test_deferred_vulnerability_list_is_denied if {
+	p := {"prior_state": {"values": {"root_module": {}}}, "resource_changes": [{
+		"address": "data.hss_image_vulnerabilities.web", "mode": "data", "type": "hss_image_vulnerabilities",
+		"change": {"actions": ["read"], "after_unknown": {"vulnerabilities": true}},
+	}]}
+	denies := image_risk.deny with input as p with data.hss.thresholds as thresholds
+	denies == {"data.hss_image_vulnerabilities.web: read deferred to apply, so its numbers are unknown at plan time and cannot pass the gate"}
+}
+
 test_counts_in_another_region_are_not_proven if {
 	img := hss_image(object.union(image_values("success", "2025-12-31T00:00:00Z"), {"region": "cn-north-4"}))
 	b := object.union(web_baseline, {"values": {"region": "ap-southeast-1"}})
