@@ -150,7 +150,7 @@ expect_deny() {
 
 registry=swr.cn-north-4.myhuaweicloud.com
 gate pass "$registry/release/checkout:4.0" false 0 ""
-gate fail "$registry/shop/web:2.0" false 20 \
+gate fail "$registry/shop/web:2.0" false 23 \
   "data.hss_image_security_summary.deploy: report_counts[vulnerability] = 5 exceeds the threshold 0"
 # The vulnerability gate of the failing image: the finding of the lapsed
 # exception is denied, the one of the active exception is not.
@@ -161,7 +161,7 @@ expect_deny fail no "data.hss_image_gate.deploy: vulnerability CVE-2024-6387 (CV
 # fails the plan.
 gate_enforce=true gate enforced "$registry/shop/web:2.0" false plan-fails \
   'Error: Image fails the vulnerability gate'
-gate too-old "$registry/shop/cart:3.1" false 2 \
+gate too-old "$registry/shop/cart:3.1" false 3 \
   "data.hss_image_security_summary.deploy.image: last scanned at 2026-01-21T00:00:00Z"
 gate deferred "$registry/release/checkout:4.0" true 1 \
   "data.hss_image_baseline_statistic.after_release[0]: read deferred to apply, so its numbers are unknown at plan time and cannot pass the gate"
@@ -179,7 +179,7 @@ gate release "$registry/storefront/cart:5.0" false 4 \
 # read, so nothing proves the image exists.
 counts_only counts-only "$registry/shop/crat:3.1"
 judge counts-only "$registry/shop/crat:3.1" 2 \
-  'data.hss_image_baseline_statistic.deploy: counts of image_type "private_image", namespace "shop", image_name "crat", image_version "3.1", region "cn-north-4", but no image read during plan (hss_image, hss_images, hss_image_security_summary or hss_image_gate) is selected by it'
+  'data.hss_image_baseline_statistic.deploy: counts of image_type "private_image", namespace "shop", image_name "crat", image_version "3.1", region "cn-north-4", but no image read during plan (hss_image, hss_images, hss_image_security_summary, hss_image_vulnerabilities or hss_image_gate) is selected by it'
 
 # conftest with its defaults reads the namespace main: it must deny what
 # OPA denies, exit 1 on the failing plan and 0 on the passing one.

@@ -322,7 +322,7 @@ findings contains {"address": sprintf("%s.architectures[%d] (%v)", [x.where, i, 
 # image, or only unscanned ones, with zeros. So the counts of a statistic
 # are trusted only when an image it selects was read during plan by a data
 # source that proves the image exists (hss_image, hss_images,
-# hss_image_security_summary, hss_image_gate), and the rules above check
+# hss_image_security_summary, hss_image_vulnerabilities, hss_image_gate), and the rules above check
 # that image's scan. "Selects": every selector the statistic sets
 # (image_type, namespace, image_name, image_version, image_id, instance_id)
 # equals the image's (image_type "registry" selects every repository image,
@@ -391,7 +391,7 @@ shown(_, f) if f != "image_id_list"
 deny contains msg if {
 	some r in counted
 	not proven(r.values)
-	msg := sprintf("%s: counts of %s, but no image read during plan (hss_image, hss_images, hss_image_security_summary or hss_image_gate) is selected by it: HSS counts 0 for an image it does not know or has not scanned, so these numbers prove nothing", [r.address, selector_text(r.values)])
+	msg := sprintf("%s: counts of %s, but no image read during plan (hss_image, hss_images, hss_image_security_summary, hss_image_vulnerabilities or hss_image_gate) is selected by it: HSS counts 0 for an image it does not know or has not scanned, so these numbers prove nothing", [r.address, selector_text(r.values)])
 }
 
 # Fail closed: a read deferred to apply has no numbers at plan time.

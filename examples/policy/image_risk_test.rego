@@ -283,7 +283,7 @@ web_vulns := {"address": "data.hss_image_security_report_statistic.web", "mode":
 	"security_report_type": "vulnerability", "operate_all": true, "image_id_list": null, "total_num": 0,
 })}
 
-unproven(address, selector) := sprintf("%s: counts of %s, but no image read during plan (hss_image, hss_images, hss_image_security_summary or hss_image_gate) is selected by it: HSS counts 0 for an image it does not know or has not scanned, so these numbers prove nothing", [address, selector])
+unproven(address, selector) := sprintf("%s: counts of %s, but no image read during plan (hss_image, hss_images, hss_image_security_summary, hss_image_vulnerabilities or hss_image_gate) is selected by it: HSS counts 0 for an image it does not know or has not scanned, so these numbers prove nothing", [address, selector])
 
 web_selector_text := `image_type "private_image", namespace "shop", image_name "web", image_version "2.0"`
 
