@@ -548,9 +548,10 @@ func globalServer(n int) *vulServer {
 	return s
 }
 
-func ids(from, n int) []string {
+// ids are the first n vulnerability ids: G-000, G-001, ...
+func ids(n int) []string {
 	var out []string
-	for i := from; i < from+n; i++ {
+	for i := range n {
 		out = append(out, fmt.Sprintf("G-%03d", i))
 	}
 	return out
@@ -593,7 +594,7 @@ func TestVulnerabilityCVEsChoosesTheCheaperWay(t *testing.T) {
 			s := globalServer(max(tc.g, tc.v))
 			s.global = s.global[:tc.g]
 			c := vulClient(t, s, vulNow)
-			want := ids(0, tc.v)
+			want := ids(tc.v)
 			got, err := c.VulnerabilityCVEs(context.Background(), Scope{}, want)
 			if err != nil {
 				t.Fatal(err)
@@ -647,7 +648,7 @@ func TestVulnerabilityCVEsNeverReadsAbsenceAsNone(t *testing.T) {
 	s.global[4] = `{"vul_id": "G-004"}`
 	s.cves["X-1"] = []string{`{"cve_id": "CVE-2023-9", "cvss_score": 6}`}
 	c := vulClient(t, s, vulNow)
-	got, err := c.VulnerabilityCVEs(context.Background(), Scope{}, append(ids(0, 6), "X-1"))
+	got, err := c.VulnerabilityCVEs(context.Background(), Scope{}, append(ids(6), "X-1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -670,7 +671,7 @@ func TestVulnerabilityCVEsFallsBackWhenTheTenantListKeepsChanging(t *testing.T) 
 		}
 		return total
 	}
-	got, err := vulClient(t, s, vulNow).VulnerabilityCVEs(context.Background(), Scope{}, ids(0, 40))
+	got, err := vulClient(t, s, vulNow).VulnerabilityCVEs(context.Background(), Scope{}, ids(40))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -718,7 +719,7 @@ func TestGlobalVulnerabilitiesDecoding(t *testing.T) {
 			}
 			// Through VulnerabilityCVEs the same error stops the read.
 			s.global = append(s.global, globalServer(5).global...)
-			if _, err := c.VulnerabilityCVEs(context.Background(), Scope{}, ids(0, 5)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			if _, err := c.VulnerabilityCVEs(context.Background(), Scope{}, ids(5)); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("through VulnerabilityCVEs: got %v", err)
 			}
 		})

@@ -440,8 +440,8 @@ func dedupe(ss []string) []string {
 var severityReasons = func() map[[2]Severity]string {
 	m := map[[2]Severity]string{}
 	for _, s := range []Severity{Low, Medium, High} {
-		for _, min := range []Severity{Low, Medium, High} {
-			m[[2]Severity{s, min}] = fmt.Sprintf("severity %s ≥ fail_on %s", s, min)
+		for _, failOn := range []Severity{Low, Medium, High} {
+			m[[2]Severity{s, failOn}] = fmt.Sprintf("severity %s ≥ fail_on %s", s, failOn)
 		}
 	}
 	return m

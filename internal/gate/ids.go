@@ -165,7 +165,7 @@ func isDigest(d string) bool {
 		return false
 	}
 	for i := 0; i < len(hex); i++ {
-		if !isDigit(hex[i]) && !('a' <= hex[i] && hex[i] <= 'f') {
+		if !isDigit(hex[i]) && (hex[i] < 'a' || hex[i] > 'f') {
 			return false
 		}
 	}

@@ -352,12 +352,12 @@ func ErrorTable(r *Result) string {
 }
 
 // plain makes text one line for a plain-text table: control characters and
-// tabs become spaces, and it is cut to max characters.
-func plain(s string, max int) string {
+// tabs become spaces, and it is cut to limit characters.
+func plain(s string, limit int) string {
 	var b strings.Builder
 	n := 0
 	for _, r := range s {
-		if n == max {
+		if n == limit {
 			b.WriteString("…")
 			break
 		}

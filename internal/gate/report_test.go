@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -328,20 +329,20 @@ func TestSARIFSchemaCatchesInvalidLogs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, edit := range map[string]func(map[string]any){
-		"unknown level":   func(d map[string]any) { result(d)["level"] = "fatal" },
-		"no message":      func(d map[string]any) { delete(result(d), "message") },
-		"bad version":     func(d map[string]any) { d["version"] = "2.0.0" },
-		"uri not a uri":   func(d map[string]any) { location(d)["uri"] = "a b\\c" },
-		"negative index":  func(d map[string]any) { result(d)["ruleIndex"] = -5 },
-		"unknown element": func(d map[string]any) { result(d)["severity"] = "high" },
+	for name, edit := range map[string]func(*testing.T, map[string]any){
+		"unknown level":   func(t *testing.T, d map[string]any) { result(t, d)["level"] = "fatal" },
+		"no message":      func(t *testing.T, d map[string]any) { delete(result(t, d), "message") },
+		"bad version":     func(t *testing.T, d map[string]any) { d["version"] = "2.0.0" },
+		"uri not a uri":   func(t *testing.T, d map[string]any) { location(t, d)["uri"] = "a b\\c" },
+		"negative index":  func(t *testing.T, d map[string]any) { result(t, d)["ruleIndex"] = -5 },
+		"unknown element": func(t *testing.T, d map[string]any) { result(t, d)["severity"] = "high" },
 	} {
 		t.Run(name, func(t *testing.T) {
 			var doc map[string]any
 			if err := json.Unmarshal(log, &doc); err != nil {
 				t.Fatal(err)
 			}
-			edit(doc)
+			edit(t, doc)
 			bad, _ := json.Marshal(doc)
 			if err := validateSARIF(t, bad); err == nil {
 				t.Error("the schema accepted it")
@@ -350,10 +351,60 @@ func TestSARIFSchemaCatchesInvalidLogs(t *testing.T) {
 	}
 }
 
-func result(d map[string]any) map[string]any {
-	return d["runs"].([]any)[0].(map[string]any)["results"].([]any)[0].(map[string]any)
+// result is the first result of the first run of a SARIF log.
+func result(t testing.TB, d map[string]any) map[string]any {
+	t.Helper()
+	return field[map[string]any](t, d, "SARIF log", "runs", 0, "results", 0)
 }
 
-func location(d map[string]any) map[string]any {
-	return result(d)["locations"].([]any)[0].(map[string]any)["physicalLocation"].(map[string]any)["artifactLocation"].(map[string]any)
+// location is the artifact location of result's first location.
+func location(t testing.TB, d map[string]any) map[string]any {
+	t.Helper()
+	return field[map[string]any](t, d, "SARIF log", "runs", 0, "results", 0, "locations", 0, "physicalLocation", "artifactLocation")
+}
+
+// field walks JSON decoded into any, from v (named what in messages): a
+// string steps into an object, an int into an array. The test fails, naming
+// where, if a step is missing or of another type, or if the value at the
+// end is not a T.
+func field[T any](t testing.TB, v any, what string, path ...any) T {
+	t.Helper()
+	at := what
+	for i, step := range path {
+		switch k := step.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			if !ok {
+				t.Fatalf("%s is %T, not an object: %v", at, v, v)
+			}
+			if v, ok = m[k]; !ok {
+				t.Fatalf("%s has no %q: %v", at, k, m)
+			}
+			if i == 0 {
+				at += ": " + k
+			} else {
+				at += "." + k
+			}
+		case int:
+			a, ok := v.([]any)
+			if !ok {
+				t.Fatalf("%s is %T, not an array: %v", at, v, v)
+			}
+			if k < 0 || k >= len(a) {
+				t.Fatalf("%s has %d elements, no [%d]: %v", at, len(a), k, a)
+			}
+			v = a[k]
+			if i == 0 {
+				at += ": "
+			}
+			at += fmt.Sprintf("[%d]", k)
+		default:
+			t.Fatalf("%s: path step %#v is a %T, not a string or an int", at, step, step)
+		}
+	}
+	out, ok := v.(T)
+	if !ok {
+		t.Fatalf("%s is %T, want %v: %v", at, v, reflect.TypeFor[T](), v)
+	}
+	return out
 }

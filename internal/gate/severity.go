@@ -35,10 +35,10 @@ func (s Severity) rank() int {
 // Valid reports whether s is high, medium or low.
 func (s Severity) Valid() bool { return s.rank() > 0 }
 
-// AtLeast reports whether s is as severe as min or more. An invalid
+// AtLeast reports whether s is as severe as floor or more. An invalid
 // severity is at least anything: it can only fail, never pass.
-func (s Severity) AtLeast(min Severity) bool {
-	return !s.Valid() || s.rank() >= min.rank()
+func (s Severity) AtLeast(floor Severity) bool {
+	return !s.Valid() || s.rank() >= floor.rank()
 }
 
 // ParseSeverity reads a severity as a policy writes it: exactly "high",

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,9 +40,55 @@ func listRecord(t *testing.T, srv *httptest.Server, path, namespace, name, versi
 func recordPathID(t *testing.T, rec map[string]any) string {
 	t.Helper()
 	if rec["image_type"] == "cicd" {
-		return rec["image_id"].(string)
+		return field[string](t, rec, "CI/CD list record", "image_id")
 	}
-	return strconv.FormatInt(int64(rec["id"].(float64)), 10)
+	return strconv.FormatInt(int64(field[float64](t, rec, "list record", "id")), 10)
+}
+
+// field walks JSON decoded into any, from v (named what in messages): a
+// string steps into an object, an int into an array. The test fails, naming
+// where, if a step is missing or of another type, or if the value at the
+// end is not a T.
+func field[T any](t testing.TB, v any, what string, path ...any) T {
+	t.Helper()
+	at := what
+	for i, step := range path {
+		switch k := step.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			if !ok {
+				t.Fatalf("%s is %T, not an object: %v", at, v, v)
+			}
+			if v, ok = m[k]; !ok {
+				t.Fatalf("%s has no %q: %v", at, k, m)
+			}
+			if i == 0 {
+				at += ": " + k
+			} else {
+				at += "." + k
+			}
+		case int:
+			a, ok := v.([]any)
+			if !ok {
+				t.Fatalf("%s is %T, not an array: %v", at, v, v)
+			}
+			if k < 0 || k >= len(a) {
+				t.Fatalf("%s has %d elements, no [%d]: %v", at, len(a), k, a)
+			}
+			v = a[k]
+			if i == 0 {
+				at += ": "
+			}
+			at += fmt.Sprintf("[%d]", k)
+		default:
+			t.Fatalf("%s: path step %#v is a %T, not a string or an int", at, step, step)
+		}
+	}
+	out, ok := v.(T)
+	if !ok {
+		t.Fatalf("%s is %T, want %v: %v", at, v, reflect.TypeFor[T](), v)
+	}
+	return out
 }
 
 func vulnQuery(namespace, name, tag string, extra ...string) string {
@@ -62,8 +109,8 @@ func allRows(t *testing.T, srv *httptest.Server, id, query string) (rows []map[s
 			t.Fatalf("status %d: %v", status, body)
 		}
 		list, _ := body["data_list"].([]any)
-		for _, item := range list {
-			rows = append(rows, item.(map[string]any))
+		for i := range list {
+			rows = append(rows, field[map[string]any](t, list, fmt.Sprintf("page at offset %d", offset), i))
 		}
 		offset += len(list)
 		total, _ := body["total_num"].(float64)
@@ -154,7 +201,7 @@ func TestImageVulnerabilityPathID(t *testing.T) {
 				if len(list) != 1 {
 					t.Fatalf("%v", body)
 				}
-				rec = list[0].(map[string]any)
+				rec = field[map[string]any](t, list, "list", 0)
 			} else {
 				rec = listRecord(t, srv, tc.list, tc.namespace, tc.name, tc.version)
 			}
@@ -207,8 +254,8 @@ func TestImageVulnerabilityPagingAndRows(t *testing.T) {
 				t.Fatalf("row %d lacks %q: %v", i, k, r)
 			}
 		}
-		distinct[r["vul_id"].(string)] = true
-		severities[r["repair_necessity"].(string)]++
+		distinct[field[string](t, r, fmt.Sprintf("row %d", i), "vul_id")] = true
+		severities[field[string](t, r, fmt.Sprintf("row %d", i), "repair_necessity")]++
 	}
 	if len(distinct) != 401 {
 		t.Fatalf("%d distinct vul_ids, want 401", len(distinct))
@@ -227,7 +274,7 @@ func TestImageVulnerabilityPagingAndRows(t *testing.T) {
 		t.Fatalf("default page: %d rows, total %v", len(list), body["total_num"])
 	}
 	_, body = do(t, srv, "GET", "/v5/"+DefaultProjectID+"/image/"+id+"/vulnerabilities", q+"&offset=445&limit=10", "", nil)
-	if list, _ := body["data_list"].([]any); len(list) != 5 || list[4].(map[string]any)["vul_id"] != rows[449]["vul_id"] {
+	if list, _ := body["data_list"].([]any); len(list) != 5 || field[map[string]any](t, list, "last page", 4)["vul_id"] != rows[449]["vul_id"] {
 		t.Fatalf("last page: %v", body)
 	}
 	_, body = do(t, srv, "GET", "/v5/"+DefaultProjectID+"/image/"+id+"/vulnerabilities", q+"&offset=450", "", nil)
@@ -237,9 +284,10 @@ func TestImageVulnerabilityPagingAndRows(t *testing.T) {
 	// app_path for application vulnerabilities only: two rows of one
 	// vulnerability differ in path.
 	paths := map[string][]string{}
-	for _, r := range rows {
+	for i, r := range rows {
 		if p, ok := r["app_path"].(string); ok {
-			paths[r["vul_id"].(string)] = append(paths[r["vul_id"].(string)], p)
+			id := field[string](t, r, fmt.Sprintf("row %d", i), "vul_id")
+			paths[id] = append(paths[id], p)
 		}
 	}
 	twice := 0
@@ -302,8 +350,8 @@ func TestImageVulnerabilityFilters(t *testing.T) {
 	// immediate_repair, Medium delay_repair, Low not_needed_repair.
 	all, _ := allRows(t, srv, sim.ImagePathID("private_image", VulnsNamespace, "monolith", "3.0"), vulnQuery(VulnsNamespace, "monolith", "3.0"))
 	want := map[string]int{}
-	for _, r := range all {
-		want[severityLevel(r["repair_necessity"].(string))]++
+	for i, r := range all {
+		want[severityLevel(field[string](t, r, fmt.Sprintf("row %d", i), "repair_necessity"))]++
 	}
 	sum := 0
 	for _, level := range repairNecessities {
@@ -337,14 +385,14 @@ func TestVulnerabilityCves(t *testing.T) {
 	if len(list) != 2 {
 		t.Fatalf("DSA-9901-1: %v", body)
 	}
-	c := list[0].(map[string]any)
+	c := field[map[string]any](t, list, "DSA-9901-1 CVEs", 0)
 	if c["cve_id"] != "CVE-2024-5535" || c["cvss_score"] != 9.1 || c["publish_time"] != float64(date(2024, 6, 27)) || c["description"] == "" || len(c) != 4 {
 		t.Fatalf("CVE row %v", c)
 	}
 	// One CVE shared by two vulnerabilities.
 	_, body = do(t, srv, "GET", base+"GHSA-q2c3-9v6h-w5mr/cve", "", "", nil)
 	list, _ = body["data_list"].([]any)
-	if len(list) != 1 || list[0].(map[string]any)["cve_id"] != "CVE-2023-44487" {
+	if len(list) != 1 || field[map[string]any](t, list, "GHSA-q2c3-9v6h-w5mr CVEs", 0)["cve_id"] != "CVE-2023-44487" {
 		t.Fatalf("GHSA-q2c3-9v6h-w5mr: %v", body)
 	}
 	// A vulnerability found in an image but missing from the catalogue has
@@ -406,14 +454,16 @@ func TestGlobalVulnerabilities(t *testing.T) {
 			if status != 200 {
 				t.Fatalf("%d %v", status, body)
 			}
+			page := fmt.Sprintf("%q at offset %d", query, offset)
 			list, _ := body["data_list"].([]any)
-			for _, item := range list {
-				r := item.(map[string]any)
-				rows[r["vul_id"].(string)] = r
-				order = append(order, r["vul_id"].(string))
+			for i := range list {
+				r := field[map[string]any](t, list, page, i)
+				id := field[string](t, r, fmt.Sprintf("%s, row %d", page, i), "vul_id")
+				rows[id] = r
+				order = append(order, id)
 			}
 			offset += len(list)
-			if len(list) == 0 || offset >= int(body["total_num"].(float64)) {
+			if len(list) == 0 || offset >= int(field[float64](t, body, page, "total_num")) {
 				return rows, order, requests
 			}
 		}
@@ -451,7 +501,7 @@ func TestGlobalVulnerabilities(t *testing.T) {
 	if len(r) != 9 || r["repair_necessity"] != "Critical" {
 		t.Errorf("row %v", r)
 	}
-	cve := r["data_list"].([]any)[0].(map[string]any)
+	cve := field[map[string]any](t, r, "CVE-2024-24790", "data_list", 0)
 	if cve["cve_id"] != "CVE-2024-24790" || cve["cvss_score"] != 9.8 || cve["publish_time"] != float64(date(2024, 6, 5)) {
 		t.Errorf("CVE %v", cve)
 	}
@@ -471,7 +521,7 @@ func TestGlobalVulnerabilities(t *testing.T) {
 		t.Errorf("immediate_repair lacks the High GHSA-q2c3-9v6h-w5mr")
 	}
 	for id, r := range high {
-		if severityLevel(r["repair_necessity"].(string)) != "immediate_repair" {
+		if severityLevel(field[string](t, r, id, "repair_necessity")) != "immediate_repair" {
 			t.Errorf("immediate_repair lists %s: %v", id, r["repair_necessity"])
 		}
 	}
@@ -497,13 +547,13 @@ func TestVulnerabilityStringCounts(t *testing.T) {
 		t.Fatalf("per-image total_num %#v", body["total_num"])
 	}
 	_, body = do(t, srv, "GET", "/v5/"+DefaultProjectID+"/image/vulnerability/DSA-9901-1/cve", "", "", nil)
-	c := body["data_list"].([]any)[0].(map[string]any)
+	c := field[map[string]any](t, body, "CVE answer", "data_list", 0)
 	if body["total_num"] != "2" || c["cvss_score"] != "9.1" || c["publish_time"] != strconv.FormatInt(date(2024, 6, 27), 10) {
 		t.Fatalf("CVE answer %v", body)
 	}
 	_, body = do(t, srv, "GET", "/v5/"+DefaultProjectID+"/image/vulnerabilities", "offset=0&limit=10&vul_id=DSA-9901-1", "", nil)
-	g := body["data_list"].([]any)[0].(map[string]any)
-	gc := g["data_list"].([]any)[0].(map[string]any)
+	g := field[map[string]any](t, body, "global answer", "data_list", 0)
+	gc := field[map[string]any](t, body, "global answer", "data_list", 0, "data_list", 0)
 	if body["total_num"] != "1" || g["history_number"] != "2" || g["undeal_number"] != "2" || gc["cvss_score"] != "9.1" || gc["publish_time"] == nil {
 		t.Fatalf("global answer %v", body)
 	}
@@ -526,7 +576,7 @@ func TestVulnerabilityFaults(t *testing.T) {
 	if status, _ := do(t, srv, "GET", per, vulnQuery(VulnsNamespace, "app", "1.0"), "", nil); status != 200 {
 		t.Fatalf("second request %d", status)
 	}
-	if _, body := do(t, srv, "GET", "/v5/"+DefaultProjectID+"/image/vulnerability/DSA-9901-1/cve", "", "", nil); body["data_list"].([]any)[0].(map[string]any)["cvss_score"] != "high" {
+	if _, body := do(t, srv, "GET", "/v5/"+DefaultProjectID+"/image/vulnerability/DSA-9901-1/cve", "", "", nil); field[map[string]any](t, body, "CVE answer", "data_list", 0)["cvss_score"] != "high" {
 		t.Fatalf("fault body not served: %v", body)
 	}
 	if status, _ := do(t, srv, "GET", "/v5/"+DefaultProjectID+"/image/vulnerabilities", "offset=0&limit=10", "", nil); status != 429 {
