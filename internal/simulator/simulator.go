@@ -148,6 +148,7 @@ type Simulator struct {
 
 	mu           sync.Mutex
 	requests     []Request
+	resets       int // Resets so far: a request answered after one is not recorded
 	faults       []*Fault
 	stringCounts bool
 	latency      time.Duration
@@ -358,6 +359,7 @@ func (s *Simulator) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests, s.faults = nil, nil
+	s.resets++
 	s.tasks, s.files = map[string]*task{}, map[string]*file{}
 	s.stringCounts, s.latency, s.taskPolls, s.taskFinal = false, 0, 0, "success"
 	s.newConns = 0
@@ -431,7 +433,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Endpoint: rt.endpoint, Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery,
 		Query: query, Header: r.Header.Clone(), Body: body, RequestID: requestID,
 	})
-	index := len(s.requests) - 1
+	index, generation := len(s.requests)-1, s.resets
 	latency := s.latency
 	fault := s.takeFault(rt.endpoint)
 	s.mu.Unlock()
@@ -439,8 +441,10 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &recorder{ResponseWriter: w}
 	defer func() {
 		s.mu.Lock()
-		s.requests[index].Status = rec.status
-		s.mu.Unlock()
+		defer s.mu.Unlock()
+		if s.resets == generation { // a Reset since forgot this request
+			s.requests[index].Status = rec.status
+		}
 	}()
 	rec.Header().Set("X-Request-Id", requestID)
 
