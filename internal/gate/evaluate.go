@@ -509,7 +509,7 @@ func sortViolations(vs []Violation) {
 	sortByFinding(vs, func(v *Violation) *Finding { return &v.Finding })
 }
 
-// sortByFinding sorts xs by their findings (compareFindings). It sorts
+// sortByFinding sorts xs by their findings (CompareFindings). It sorts
 // indexes and then moves each element once: the elements are large.
 // Findings that compare equal are equal in every field, and so are the
 // elements made from them, so the order is fully determined.
@@ -518,7 +518,7 @@ func sortByFinding[T any](xs []T, finding func(*T) *Finding) {
 	for i := range idx {
 		idx[i] = i
 	}
-	slices.SortFunc(idx, func(a, b int) int { return compareFindings(finding(&xs[a]), finding(&xs[b])) })
+	slices.SortFunc(idx, func(a, b int) int { return CompareFindings(finding(&xs[a]), finding(&xs[b])) })
 	sorted := make([]T, len(xs))
 	for i, j := range idx {
 		sorted[i] = xs[j]
@@ -526,9 +526,11 @@ func sortByFinding[T any](xs []T, finding func(*T) *Finding) {
 	copy(xs, sorted)
 }
 
-// compareFindings orders findings: severity (highest first), CVSS (highest
-// first, unknown last), then every identifying field.
-func compareFindings(a, b *Finding) int {
+// CompareFindings orders findings: severity (highest first), CVSS (highest
+// first, unknown last), then every other field. It is total: findings that
+// differ in any field compare unequal. The data sources list findings in
+// this order too.
+func CompareFindings(a, b *Finding) int {
 	if c := cmp.Compare(b.Severity.rank(), a.Severity.rank()); c != 0 {
 		return c
 	}

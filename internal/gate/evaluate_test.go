@@ -537,7 +537,7 @@ func TestEvaluate10000Findings(t *testing.T) {
 			t.Fatalf("violation %+v has no reason to fail", v)
 		}
 	}
-	if !slices.IsSortedFunc(r.Violations, func(a, b Violation) int { return compareFindings(&a.Finding, &b.Finding) }) {
+	if !slices.IsSortedFunc(r.Violations, func(a, b Violation) int { return CompareFindings(&a.Finding, &b.Finding) }) {
 		t.Error("violations are not sorted")
 	}
 
@@ -571,7 +571,7 @@ func BenchmarkEvaluate10000x100(b *testing.B) {
 	}
 }
 
-// compareFindings is a total order: findings that differ in any field
+// CompareFindings is a total order: findings that differ in any field
 // compare unequal, both ways round, so sorting cannot depend on input order.
 func TestCompareFindingsIsTotal(t *testing.T) {
 	base := with(fnd("USN-1", High, "CVE-2024-0001"), func(f *Finding) {
@@ -587,12 +587,12 @@ func TestCompareFindingsIsTotal(t *testing.T) {
 		"no published": func(f *Finding) { f.PublishedAt = nil }, "hss severity": func(f *Finding) { f.HSSSeverity = "Critical" },
 		"solution": func(f *Finding) { f.Solution = "t" }, "url": func(f *Finding) { f.URL = "v" },
 	}
-	if compareFindings(&base, &base) != 0 {
+	if CompareFindings(&base, &base) != 0 {
 		t.Error("a finding is not equal to itself")
 	}
 	for name, edit := range variants {
 		v := with(base, edit)
-		a, b := compareFindings(&base, &v), compareFindings(&v, &base)
+		a, b := CompareFindings(&base, &v), CompareFindings(&v, &base)
 		if a == 0 || a != -b {
 			t.Errorf("%s: compare = %d and %d", name, a, b)
 		}

@@ -1,7 +1,6 @@
 package images
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -76,7 +75,7 @@ func Findings(ctx context.Context, c *client.Client, scope client.Scope, img *Im
 		}
 		out = append(out, f)
 	}
-	slices.SortFunc(out, func(a, b gate.Finding) int { return CompareFindings(&a, &b) })
+	slices.SortFunc(out, func(a, b gate.Finding) int { return gate.CompareFindings(&a, &b) })
 	return out, nil
 }
 
@@ -113,39 +112,6 @@ func finding(img *Image, r *client.ImageVulnerability, cves []client.CVE) (gate.
 	slices.Sort(f.CVEIDs)
 	f.CVEIDs = slices.Compact(f.CVEIDs)
 	return f, nil
-}
-
-// CompareFindings orders findings as Findings returns them and as the
-// data sources list them: severity (highest first), CVSS (highest first,
-// unknown last), then vul_id, package, version, path, layer and type.
-func CompareFindings(a, b *gate.Finding) int {
-	if c := cmp.Compare(severityRank(b.Severity), severityRank(a.Severity)); c != 0 {
-		return c
-	}
-	switch {
-	case a.MaxCVSS != nil && b.MaxCVSS != nil:
-		if c := cmp.Compare(*b.MaxCVSS, *a.MaxCVSS); c != 0 {
-			return c
-		}
-	case a.MaxCVSS != nil:
-		return -1
-	case b.MaxCVSS != nil:
-		return 1
-	}
-	return cmp.Or(strings.Compare(a.VulID, b.VulID), strings.Compare(a.Package, b.Package), strings.Compare(a.Version, b.Version),
-		strings.Compare(a.Path, b.Path), strings.Compare(a.Layer, b.Layer), strings.Compare(a.Type, b.Type))
-}
-
-func severityRank(s gate.Severity) int {
-	switch s {
-	case gate.High:
-		return 3
-	case gate.Medium:
-		return 2
-	case gate.Low:
-		return 1
-	}
-	return 0
 }
 
 // GateImage is the identity of img as the policy engine takes it (for

@@ -116,7 +116,7 @@ func TestFindingsCountsAndRequests(t *testing.T) {
 		if f.VulID == simulator.ManyCveVulID {
 			many = len(f.CVEIDs)
 		}
-		if i > 0 && CompareFindings(&got[i-1], &f) > 0 {
+		if i > 0 && gate.CompareFindings(&got[i-1], &f) > 0 {
 			t.Fatalf("findings %d and %d out of order: %s, %s", i-1, i, got[i-1].VulID, f.VulID)
 		}
 	}
