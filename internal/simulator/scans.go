@@ -93,9 +93,13 @@ func (s *Simulator) syncDelay() time.Duration {
 	return DefaultSyncDelay
 }
 
+// epMatches: no enterprise project is the default one, "0".
 func epMatches(imageEP, requested string) bool {
 	if requested == "" {
 		requested = "0"
+	}
+	if imageEP == "" {
+		imageEP = "0"
 	}
 	return requested == "all_granted_eps" || imageEP == requested
 }
