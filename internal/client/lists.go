@@ -105,8 +105,11 @@ type ImageRecord struct {
 	ImageVersion     string
 	ImageDigest      string
 	RegistryName     string
+	RegistryID       string // repository images: registry_id
+	RegistryType     string // repository images: registry_type (SwrPrivate, Harbor, ...)
 	InstanceID       string
 	InstanceName     string
+	InstanceURL      string // SWR enterprise: instance_url
 	CICDName         string
 	HostName         string // local images: the host this record is from
 	HostID           string
@@ -215,7 +218,11 @@ func listAll[T any](ctx context.Context, c *Client, scope Scope, segments []stri
 	decode func(item *fields) (T, error), identity func(T) string,
 ) ([]T, error) {
 	key := "LIST " + escapedPath(segments) + "?" + canonicalQuery(query) + "|" + scope.Region + "|" + scope.EnterpriseProjectID
-	v, err := c.answers.get(key, func() (any, error) {
+	get := c.answers.get
+	if isFresh(ctx) { // a poll: ask again, and keep the newer answer (scans.go)
+		get = c.answers.refresh
+	}
+	v, err := get(key, func() (any, error) {
 		var changes []string
 		var last *listWalk[T] // the walk before, when it saw no change
 		var path string
@@ -585,8 +592,11 @@ func decodeRegistryImage(f *fields) (ImageRecord, error) {
 	rec.ImageType = f.str("image_type", false) // the SDK has it; callers that filtered by type may fill it in
 	rec.Namespace = f.str("namespace", false)
 	rec.RegistryName = f.str("registry_name", false)
+	rec.RegistryID = f.str("registry_id", false)
+	rec.RegistryType = f.str("registry_type", false)
 	rec.InstanceID = f.str("instance_id", false)
 	rec.InstanceName = f.str("instance_name", false)
+	rec.InstanceURL = f.str("instance_url", false)
 	rec.LatestVersion = f.boolean("latest_version")
 	rec.ScanFailedCode = f.str("scan_failed_code", false)
 	rec.MultiArch = f.boolean("is_multiple_arch")

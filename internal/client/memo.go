@@ -52,3 +52,24 @@ func (m *answerMemo) get(key string, fetch func() (any, error)) (any, error) {
 	close(a.done)
 	return a.val, a.err
 }
+
+// refresh asks fetch again whatever is kept under key, and keeps its
+// answer in place of the old one: a poll that waits for HSS to change
+// must see the change, and later reads see the newer answer. Callers
+// already waiting for an answer in flight get that answer. A failure
+// keeps what was kept.
+func (m *answerMemo) refresh(key string, fetch func() (any, error)) (any, error) {
+	val, err := fetch()
+	if err != nil {
+		return nil, err
+	}
+	a := &answer{done: make(chan struct{}), val: val}
+	close(a.done)
+	m.mu.Lock()
+	if m.answers == nil {
+		m.answers = map[string]*answer{}
+	}
+	m.answers[key] = a
+	m.mu.Unlock()
+	return val, nil
+}

@@ -37,6 +37,13 @@ type Image struct {
 	// ScanAge: an image HSS keeps rescanning. A negative ScanAge puts the
 	// scan time ahead of now, as a clock in another zone would.
 	ScanAge time.Duration
+	// NotSynchronised: HSS has not synchronised the image's registry
+	// since it was pushed, so no list shows it until a synchronise request
+	// of its type has taken effect (scans.go).
+	NotSynchronised bool
+	// FailScan, when set, is the scan_failed_code a manual scan of the
+	// image ends with (scan_status failed).
+	FailScan string
 	// Hosts of a local image, one list record each; one host when empty.
 	Hosts []Host
 	// Arches of a multi-architecture image.

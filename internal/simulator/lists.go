@@ -225,6 +225,9 @@ func numberRecords(images []Image) []Image {
 }
 
 func listed(img *Image, e Endpoint) bool {
+	if img.NotSynchronised {
+		return false
+	}
 	switch e {
 	case LocalImages:
 		return img.Type == "local_image"

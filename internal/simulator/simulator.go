@@ -54,6 +54,14 @@ type Options struct {
 	Agencies          []Agency
 	IdentityProviders map[string][]string
 	UnscopedTokens    bool
+
+	// Scans and synchronisation (scans.go): a manual scan task's images
+	// wait, scan and finish ScanDelay after the request (0:
+	// DefaultScanDelay); images marked NotSynchronised are listed
+	// SyncDelay after a synchronise request of their type (0:
+	// DefaultSyncDelay).
+	ScanDelay time.Duration
+	SyncDelay time.Duration
 }
 
 // Well-known values of DefaultOptions, printed by cmd/hss-simulator and used
@@ -170,6 +178,10 @@ type Simulator struct {
 
 	listHooks map[Endpoint]ListHooks // see SetListHooks
 	listPages map[Endpoint]int       // pages of each list served
+
+	scanJobs  map[int]*scanJob // by RecordID: scans in progress (scans.go)
+	scanTasks []*scanTask      // the task list, oldest first
+	syncs     []syncRequest    // synchronise requests not yet taken effect
 }
 
 // bucket is one project's flow-control token bucket.
@@ -365,6 +377,7 @@ func (s *Simulator) Reset() {
 	s.newConns = 0
 	s.buckets = nil
 	s.listHooks, s.listPages = nil, nil
+	s.scanJobs, s.scanTasks, s.syncs = nil, nil, nil
 }
 
 // images is the images HSS holds now. Hooks replace the slice, never
@@ -372,6 +385,7 @@ func (s *Simulator) Reset() {
 func (s *Simulator) images() []Image {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.advanceScans() // scans and synchronisations due by now take effect
 	return s.opts.Images
 }
 
@@ -406,6 +420,9 @@ func match(segs []string) (route, string, bool) {
 		return route{LocalImages, http.MethodGet, ""}, project, true
 	case rest == "image/cicd/images":
 		return route{CicdImages, http.MethodGet, ""}, project, true
+	}
+	if rt, ok := matchScans(rest); ok {
+		return rt, project, true
 	}
 	if rt, ok := matchVulnerabilities(segs[2:]); ok {
 		return rt, project, true
@@ -503,6 +520,8 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status, resp = s.listImages(r, query, rt.endpoint)
 	case ImageVulnerabilities, VulnerabilityCves, GlobalVulnerabilities:
 		status, resp = s.serveVulnerabilities(r, query, rt)
+	case ImageSynchronize, ImageScanTasks, ImageTasks:
+		status, resp = s.serveScans(r, query, body, rt.endpoint)
 	}
 	if fault != nil && fault.AfterAction && fault.apply(rec, requestID) {
 		return
