@@ -130,7 +130,7 @@ func TestWaitForScanTenImages(t *testing.T) {
 	}
 	lists, posts := sim.Count(simulator.RegistryImages), sim.Count(simulator.ImageScanTasks)
 	t.Logf("10 images, scan delay %s: %d requests (%d list reads, %d scan request), %d rounds, %s", delay, lists+posts, lists, posts, len(rounds), took.Round(10*time.Millisecond))
-	if posts != 1 || len(rounds) < 2 || took < delay || took > delay+4*time.Second {
+	if posts != 1 || len(rounds) < 2 || took < delay { // no upper bound: wall time is measured (make bench), never asserted
 		t.Errorf("%d scan requests, %d rounds, %s", posts, len(rounds), took)
 	}
 	if last := rounds[len(rounds)-1]; last.Done != 10 || last.Pending != 0 || last.Next != 0 {

@@ -40,13 +40,13 @@ func TestScanTasksOnTheSimulatorsClock(t *testing.T) {
 		list, _ := body["data_list"].([]any)
 		return list
 	}
-	field := func(name, f string) any {
+	attr := func(name, f string) any {
 		t.Helper()
 		list := records(name)
 		if len(list) != 1 {
 			t.Fatalf("%s: %d records", name, len(list))
 		}
-		return list[0].(map[string]any)[f]
+		return field[map[string]any](t, list, name, 0)[f]
 	}
 
 	// Synchronise: listed only once a request of its type has taken effect.
@@ -74,7 +74,7 @@ func TestScanTasksOnTheSimulatorsClock(t *testing.T) {
 	}
 
 	// Scan: waiting_for_scan, scanning, success at the completion time.
-	rec := records("new")[0].(map[string]any)
+	rec := field[map[string]any](t, records("new"), "new", 0)
 	info := map[string]any{}
 	for _, k := range []string{"id", "image_id", "image_digest", "registry_id", "registry_name", "image_name", "image_version", "namespace", "registry_type"} {
 		info[k] = rec[k]
@@ -97,16 +97,16 @@ func TestScanTasksOnTheSimulatorsClock(t *testing.T) {
 		status string
 	}{{0, "waiting_for_scan"}, {time.Second, "waiting_for_scan"}, {2 * time.Second, "scanning"}, {7999 * time.Millisecond, "scanning"}, {8 * time.Second, "success"}} {
 		clock.set(asked.Add(step.after))
-		if got := field("new", "scan_status"); got != step.status {
+		if got := attr("new", "scan_status"); got != step.status {
 			t.Fatalf("%s after the request: %v, want %s", step.after, got, step.status)
 		}
 	}
-	if got, _ := field("new", "latest_scan_time").(float64); int64(got) != asked.Add(8*time.Second).UnixMilli() {
+	if got, _ := attr("new", "latest_scan_time").(float64); int64(got) != asked.Add(8*time.Second).UnixMilli() {
 		t.Fatalf("latest_scan_time %v, want the completion time", got)
 	}
 
 	// A marked image fails with its code; the task list shows both tasks.
-	bad := records("bad")[0].(map[string]any)
+	bad := field[map[string]any](t, records("bad"), "bad", 0)
 	badBody, _ := json.Marshal(map[string]any{"image_info": []any{map[string]any{"id": bad["id"], "image_name": "bad", "image_version": "1.0"}}})
 	if status, resp := do(t, srv, "POST", base+"image-scan/tasks", "", string(badBody), nil); status != 200 {
 		t.Fatalf("scan: %d %v", status, resp)
@@ -116,7 +116,7 @@ func TestScanTasksOnTheSimulatorsClock(t *testing.T) {
 		t.Fatalf("running tasks %v", tasks)
 	}
 	clock.add(8 * time.Second)
-	if field("bad", "scan_status") != "failed" || field("bad", "scan_failed_code") != "image_layer_over_sized" {
+	if attr("bad", "scan_status") != "failed" || attr("bad", "scan_failed_code") != "image_layer_over_sized" {
 		t.Fatalf("got %v", records("bad"))
 	}
 	_, tasks = do(t, srv, "GET", base+"tasks", "type=image_scan&task_type=manual", "", nil)
@@ -124,10 +124,10 @@ func TestScanTasksOnTheSimulatorsClock(t *testing.T) {
 	if len(list) != 2 {
 		t.Fatalf("tasks %v", tasks)
 	}
-	newest := list[0].(map[string]any)
+	newest := field[map[string]any](t, list, "tasks", 0)
 	failed, _ := newest["failed_images"].([]any)
 	if fmt.Sprint(newest["task_status"]) != "100" || fmt.Sprint(newest["failed_num"]) != "1" || len(failed) != 1 ||
-		failed[0].(map[string]any)["failed_reason"] != "image_layer_over_sized" || newest["end_time"] == nil {
+		field[string](t, failed, "failed_images", 0, "failed_reason") != "image_layer_over_sized" || newest["end_time"] == nil {
 		t.Fatalf("task %v", newest)
 	}
 	_, syncs := do(t, srv, "GET", base+"tasks", "type=image_sync", "", nil)
@@ -139,13 +139,13 @@ func TestScanTasksOnTheSimulatorsClock(t *testing.T) {
 	}
 
 	// MoveTag: a new digest, unscanned unless rescanned.
-	before := field("new", "image_digest")
+	before := attr("new", "image_digest")
 	digest, err := sim.MoveTag("release", "new", "1.0", false)
-	if err != nil || digest == before || field("new", "image_digest") != digest || field("new", "scan_status") != "unscan" {
+	if err != nil || digest == before || attr("new", "image_digest") != digest || attr("new", "scan_status") != "unscan" {
 		t.Fatalf("moved to %s (%v): %v", digest, err, records("new"))
 	}
 	digest2, err := sim.MoveTag("release", "new", "1.0", true)
-	if err != nil || digest2 == digest || field("new", "scan_status") != "success" {
+	if err != nil || digest2 == digest || attr("new", "scan_status") != "success" {
 		t.Fatalf("moved to %s (%v): %v", digest2, err, records("new"))
 	}
 	if _, err := sim.MoveTag("release", "none", "1.0", false); err == nil {
