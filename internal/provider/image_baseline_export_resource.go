@@ -28,7 +28,17 @@ var (
 	_ resource.ResourceWithConfigure      = (*imageBaselineExportResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*imageBaselineExportResource)(nil)
 	_ resource.ResourceWithImportState    = (*imageBaselineExportResource)(nil)
+	_ resource.ResourceWithUpgradeState   = (*imageBaselineExportResource)(nil)
 )
+
+// imageBaselineExportSchemaVersion is the version of the resource's state
+// layout: 0 is the layout 0.1.0 released. State written by any released
+// version must be read by the next (image_baseline_export_upgrade_test.go
+// plans the committed state fixture of every version). Bump it only when
+// older state no longer fits the schema (an attribute renamed or its type
+// changed; adding an attribute needs no bump), and add an upgrader from
+// every older version in UpgradeState.
+const imageBaselineExportSchemaVersion = 0
 
 // NewImageBaselineExportResource is the hss_image_baseline_export resource.
 func NewImageBaselineExportResource() resource.Resource {
@@ -94,6 +104,7 @@ func (r *imageBaselineExportResource) Schema(ctx context.Context, _ resource.Sch
 	}
 	exportResourceAttributes(attrs)
 	resp.Schema = schema.Schema{
+		Version: imageBaselineExportSchemaVersion,
 		Description: "Starts one export of image baseline check results in HSS, waits for it, optionally downloads its ZIP file, and records the task in state. " +
 			"Creating it sends exactly one export request. Plan, refresh and a no-op apply never start an export; refresh reads the task's status (one GET) while HSS still knows it. " +
 			"Every argument forces a new export; `triggers` starts one on demand. Destroying it only forgets the task: nothing is removed from HSS, and the file at `output_path` is kept. " +
@@ -112,6 +123,14 @@ func (r *imageBaselineExportResource) Schema(ctx context.Context, _ resource.Sch
 				"It bounds the export request (at most 60 seconds of it) and then, separately, the wait for the task and the download."}),
 		},
 	}
+}
+
+// UpgradeState upgrades state of an older schema version to the current
+// one, directly from each older version. There is none yet: version 0 is
+// the first. An upgrader from version N takes PriorSchema, the schema of
+// version N as released, and is proved by the fixture vN.tfstate.
+func (r *imageBaselineExportResource) UpgradeState(context.Context) map[int64]resource.StateUpgrader {
+	return map[int64]resource.StateUpgrader{}
 }
 
 func (r *imageBaselineExportResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
