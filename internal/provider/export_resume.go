@@ -87,7 +87,7 @@ const privateUnfinished = "unfinished_export"
 // written, or, not waited for, its count or (once resumed) its status is
 // known; and Read does not refresh a task marked unfinished.
 func (m *imageBaselineExportModel) unfinished() (client.ExportTask, bool) {
-	if m.TaskID.IsNull() || m.TaskID.ValueString() == "" {
+	if m.TaskID.IsNull() || m.TaskID.ValueString() == "" || m.ExportSize.IsNull() { // imported, not yet adopted: not started here
 		return client.ExportTask{}, false
 	}
 	e := client.ExportTask{TaskID: m.TaskID.ValueString(), RecordTotalNum: m.RecordTotalNum.ValueInt64Pointer()}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -12,7 +13,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -28,7 +31,18 @@ var (
 	_ resource.ResourceWithConfigure      = (*imageBaselineExportResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*imageBaselineExportResource)(nil)
 	_ resource.ResourceWithImportState    = (*imageBaselineExportResource)(nil)
+	_ resource.ResourceWithUpgradeState   = (*imageBaselineExportResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*imageBaselineExportResource)(nil)
 )
+
+// imageBaselineExportSchemaVersion is the version of the resource's state
+// layout: 0 is the layout 0.1.0 released. State written by any released
+// version must be read by the next (image_baseline_export_upgrade_test.go
+// plans the committed state fixture of every version). Bump it only when
+// older state no longer fits the schema (an attribute renamed or its type
+// changed; adding an attribute needs no bump), and add an upgrader from
+// every older version in UpgradeState.
+const imageBaselineExportSchemaVersion = 0
 
 // NewImageBaselineExportResource is the hss_image_baseline_export resource.
 func NewImageBaselineExportResource() resource.Resource {
@@ -81,8 +95,9 @@ func (r *imageBaselineExportResource) Schema(ctx context.Context, _ resource.Sch
 		},
 		"task_id": computed("ID of the export task HSS created."),
 		"record_total_num": schema.Int64Attribute{
-			Computed:      true,
-			Description:   "Number of records the export holds, as HSS said when the task started; null when HSS's answer named the task but its count was unreadable (that apply failed naming `record_total_num`, and the next one resumed the task).",
+			Computed: true,
+			Description: "Number of records the export holds, as HSS said when the task started; null when HSS's answer named the task but its count was unreadable (that apply failed naming `record_total_num`, and the next one resumed the task), " +
+				"and for an imported task (HSS gives the count only when the task starts).",
 			PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
 		},
 		"task_name": computed("Name of the export task; null when not waited for."),
@@ -93,11 +108,26 @@ func (r *imageBaselineExportResource) Schema(ctx context.Context, _ resource.Sch
 		"output_sha256": computed("Hex SHA-256 of the file written to `output_path`."),
 	}
 	exportResourceAttributes(attrs)
+	args := map[string]schema.Attribute{}
+	for name, a := range attrs {
+		if a.IsOptional() || a.IsRequired() {
+			args[name] = a
+		}
+	}
+	replaceUnlessAdopting(args)
+	for name, a := range args {
+		attrs[name] = a
+	}
 	resp.Schema = schema.Schema{
+		Version: imageBaselineExportSchemaVersion,
 		Description: "Starts one export of image baseline check results in HSS, waits for it, optionally downloads its ZIP file, and records the task in state. " +
 			"Creating it sends exactly one export request. Plan, refresh and a no-op apply never start an export; refresh reads the task's status (one GET) while HSS still knows it. " +
 			"Every argument forces a new export; `triggers` starts one on demand. Destroying it only forgets the task: nothing is removed from HSS, and the file at `output_path` is kept. " +
-			"Import is not supported: an export task cannot be adopted; use `triggers` or the `hss_image_baseline_export` action (Terraform 1.14+), which keeps nothing in state.\n\n" +
+			"It can be imported by task id (`terraform import hss_image_baseline_export.x <task_id>`, or an `import` block with `id`): the task is read back in the provider's region and enterprise project " +
+			"(its name, status and file; an id HSS does not know is an error). HSS does not return the arguments a task was started with, nor its record count (`record_total_num` stays null): " +
+			"the first apply after the import records the configuration's arguments with an in-place update, without checking them against the task and without starting an export, " +
+			"reading the task in the configuration's region and enterprise project and, as a create would, waiting for it and downloading its file to `output_path`; " +
+			"from then on every argument forces a new export again. An imported task that failed in HSS is replaced by a new export.\n\n" +
 			"`timeouts.create` bounds the export request (at most 60 seconds of it) and then, separately, the wait for the task and the download.\n\n" +
 			"When an apply fails: if the export request was refused, nothing was exported and nothing is recorded. If its answer was lost (no answer in time, connection cut), " +
 			"HSS may have started an export whose id is unknown: the error says so and when, so that it can be found in the HSS console before applying again. " +
@@ -114,6 +144,14 @@ func (r *imageBaselineExportResource) Schema(ctx context.Context, _ resource.Sch
 	}
 }
 
+// UpgradeState upgrades state of an older schema version to the current
+// one, directly from each older version. There is none yet: version 0 is
+// the first. An upgrader from version N takes PriorSchema, the schema of
+// version N as released, and is proved by the fixture vN.tfstate.
+func (r *imageBaselineExportResource) UpgradeState(context.Context) map[int64]resource.StateUpgrader {
+	return map[int64]resource.StateUpgrader{}
+}
+
 func (r *imageBaselineExportResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
@@ -124,13 +162,132 @@ func (r *imageBaselineExportResource) ValidateConfig(ctx context.Context, req re
 	validatePositiveTimeout(ctx, req.Config, "create", &resp.Diagnostics)
 }
 
-// ImportState refuses plainly: the resource records an export it started
-// itself, and an existing task is nothing Terraform could manage.
-func (r *imageBaselineExportResource) ImportState(_ context.Context, _ resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	resp.Diagnostics.AddError("Export tasks cannot be imported",
-		"hss_image_baseline_export records the export task it started itself; an existing HSS export task cannot be imported. "+
-			"To start a new export, declare the resource (changing its triggers starts another one), "+
-			"or invoke the hss_image_baseline_export action (Terraform 1.14+), which keeps nothing in state.")
+// ImportState adopts an export task that exists in HSS: its id, name,
+// status and file are read back (one GET, in the provider's region and
+// enterprise project). HSS does not say which arguments the task was
+// started with, nor its record count: those stay null, and the next apply
+// records the configuration's arguments in place (adopt), without
+// exporting. An id HSS does not know is an error naming it.
+func (r *imageBaselineExportResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	c := r.data.configuredClient(&resp.Diagnostics)
+	if c == nil {
+		return
+	}
+	id := req.ID
+	summary := "Cannot import HSS export task " + id
+	if id == "" || strings.TrimSpace(id) != id || strings.ContainsAny(id, "/?#") {
+		resp.Diagnostics.AddError(summary, fmt.Sprintf("The import id is the export task id (task_id) that HSS returned, such as export000001; got %q.", id))
+		return
+	}
+	scope := r.data.scope(types.StringNull(), types.StringNull())
+	st, err := c.GetExportTask(ctx, scope, id)
+	var apiErr *client.APIError
+	switch {
+	case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound:
+		resp.Diagnostics.AddError(summary, "HSS does not know export task "+id+" ("+scopeText(scope)+"): nothing was imported. "+
+			"Check the id, and that the provider's region and enterprise_project_id are the task's. "+apiErrorDetail("export task "+id, err))
+		return
+	case err != nil:
+		resp.Diagnostics.AddError(summary, apiErrorDetail("export task "+id+" ("+scopeText(scope)+")", err))
+		return
+	case st.TaskID != "" && st.TaskID != id:
+		resp.Diagnostics.AddError(summary, fmt.Sprintf("HSS answered the status of export task %q when asked for %q: nothing was imported.", st.TaskID, id))
+		return
+	}
+	var m imageBaselineExportModel
+	m.applyStatus(st)
+	for name, v := range map[string]types.String{"id": types.StringValue(id), "task_id": types.StringValue(id),
+		"task_name": m.TaskName, "task_status": m.TaskStatus, "file_id": m.FileID, "file_name": m.FileName} {
+		if v.ValueString() == "" {
+			v = types.StringNull()
+		}
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(name), v)...)
+	}
+}
+
+// scopeText names where a task was looked for.
+func scopeText(s client.Scope) string {
+	eps := s.EnterpriseProjectID
+	if eps == "" {
+		eps = "HSS's default"
+	}
+	return "region " + s.Region + ", enterprise project " + eps
+}
+
+// adopting reports whether state is an imported task whose arguments are
+// not recorded yet (export_size, which every created export has, is
+// null) and which has not failed in HSS. Its arguments then change in
+// place, recording the configuration's, instead of replacing it; an
+// imported task that failed is replaced by a new export, as a created one
+// that failed is.
+func adopting(ctx context.Context, state tfsdk.State) bool {
+	if state.Raw.IsNull() {
+		return false
+	}
+	var size types.Int64
+	var status types.String
+	if state.GetAttribute(ctx, path.Root("export_size"), &size).HasError() || state.GetAttribute(ctx, path.Root("task_status"), &status).HasError() {
+		return false
+	}
+	return size.IsNull() && status.ValueString() != client.TaskFailure
+}
+
+// replaceUnlessAdopting makes every argument force a new export, except
+// while an imported task is adopted.
+func replaceUnlessAdopting(attrs map[string]schema.Attribute) {
+	const desc = "Changing this value starts a new export, except the first apply after an import, which records it."
+	for name, a := range attrs {
+		switch a := a.(type) {
+		case schema.StringAttribute:
+			if a.Optional || a.Required {
+				a.PlanModifiers = []planmodifier.String{stringplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+					resp.RequiresReplace = !adopting(ctx, req.State)
+				}, desc, desc)}
+			}
+			attrs[name] = a
+		case schema.Int64Attribute:
+			if a.Optional || a.Required {
+				a.PlanModifiers = []planmodifier.Int64{int64planmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.Int64Request, resp *int64planmodifier.RequiresReplaceIfFuncResponse) {
+					resp.RequiresReplace = !adopting(ctx, req.State)
+				}, desc, desc)}
+			}
+			attrs[name] = a
+		case schema.BoolAttribute:
+			if a.Optional || a.Required {
+				a.PlanModifiers = []planmodifier.Bool{boolplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.BoolRequest, resp *boolplanmodifier.RequiresReplaceIfFuncResponse) {
+					resp.RequiresReplace = !adopting(ctx, req.State)
+				}, desc, desc)}
+			}
+			attrs[name] = a
+		case schema.ListAttribute:
+			if a.Optional || a.Required {
+				a.PlanModifiers = []planmodifier.List{listplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.ListRequest, resp *listplanmodifier.RequiresReplaceIfFuncResponse) {
+					resp.RequiresReplace = !adopting(ctx, req.State)
+				}, desc, desc)}
+			}
+			attrs[name] = a
+		case schema.MapAttribute:
+			if a.Optional || a.Required {
+				a.PlanModifiers = []planmodifier.Map{mapplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
+					resp.RequiresReplace = !adopting(ctx, req.State)
+				}, desc, desc)}
+			}
+			attrs[name] = a
+		default:
+			panic(fmt.Sprintf("hss_image_baseline_export: argument %s has a type replaceUnlessAdopting does not handle", name))
+		}
+	}
+}
+
+// ModifyPlan: adopting an imported task reads its status again and may
+// download its file, so what it records is known only after the apply.
+func (r *imageBaselineExportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || !adopting(ctx, req.State) {
+		return
+	}
+	for _, name := range []string{"task_name", "task_status", "file_id", "file_name", "output_sha256"} {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(name), types.StringUnknown())...)
+	}
 }
 
 func (r *imageBaselineExportResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -297,8 +454,71 @@ func (r *imageBaselineExportResource) Update(ctx context.Context, req resource.U
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if state.ExportSize.IsNull() {
+		r.adopt(ctx, plan, state, resp)
+		return
+	}
 	state.Timeouts = plan.Timeouts
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// adopt records the configuration's arguments for an imported task, the
+// first apply after the import. It reads the task in the configuration's
+// region and enterprise project (an error if HSS does not know it there)
+// and then does what a create would have done after the export request:
+// waits for the task and downloads its file, when asked. It never starts
+// an export. If it fails, nothing is recorded and the next apply tries
+// again.
+func (r *imageBaselineExportResource) adopt(ctx context.Context, plan, state imageBaselineExportModel, resp *resource.UpdateResponse) {
+	c := r.data.configuredClient(&resp.Diagnostics)
+	if c == nil {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, defaultExportTimeout)
+	resp.Diagnostics.Append(diags...)
+	exp, diags := plan.exportRequest(ctx, r.data, timeout, "timeouts.create")
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id := state.TaskID.ValueString()
+	summary := "Cannot adopt imported HSS export task " + id
+	if exp.outputPath != "" {
+		if err := checkOutputPath(exp.outputPath); err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("output_path"), summary, "output_path: "+err.Error())
+			return
+		}
+	}
+	st, err := c.GetExportTask(ctx, exp.scope, id)
+	var apiErr *client.APIError
+	switch {
+	case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound:
+		resp.Diagnostics.AddError(summary, "HSS does not know export task "+id+" in "+scopeText(exp.scope)+
+			", which the configuration names: region and enterprise_project_id must be the task's. Nothing was recorded. "+apiErrorDetail("export task "+id, err))
+		return
+	case err != nil:
+		resp.Diagnostics.AddError(summary, apiErrorDetail("export task "+id+" ("+scopeText(exp.scope)+")", err))
+		return
+	}
+	res := &exportResult{task: client.ExportTask{TaskID: id}, status: st}
+	if exp.wait {
+		if err := finishExport(ctx, c, exp, res, exportReporter{progress: func(msg string) { tflog.Info(ctx, msg) }}); err != nil {
+			resp.Diagnostics.AddError(summary, err.Error()+"\n\nNothing was recorded: the next apply tries again "+
+				"(it starts a new export instead if the task failed in HSS).")
+			return
+		}
+	}
+	adopted := plan
+	adopted.ID, adopted.TaskID, adopted.RecordTotalNum = state.ID, state.TaskID, state.RecordTotalNum
+	for _, v := range []*types.String{&adopted.TaskName, &adopted.TaskStatus, &adopted.FileID, &adopted.FileName} {
+		*v = types.StringNull()
+	}
+	adopted.applyStatus(res.status)
+	adopted.OutputSHA256 = types.StringPointerValue(nonEmpty(res.outputSHA256))
+	resp.Diagnostics.Append(resp.State.Set(ctx, &adopted)...)
+	resp.Diagnostics.AddWarning("Adopted imported HSS export task "+id,
+		"Its arguments are recorded from the configuration; HSS does not say which ones the task was started with, so that is not checked. "+
+			"Its record count is unknown (record_total_num is null). From now on, changing an argument or a trigger starts a new export.")
 }
 
 func (r *imageBaselineExportResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

@@ -218,22 +218,6 @@ func TestAccValidationEnvironment(t *testing.T) {
 	e.expectNoRequests(t)
 }
 
-func TestAccImageBaselineExportImportIsRefused(t *testing.T) {
-	t.Parallel()
-	e := newTestEnv(t)
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config:        e.config(exportConfig("")),
-			ResourceName:  exportAddr,
-			ImportState:   true,
-			ImportStateId: "export000001",
-			ExpectError:   errorLike("Export tasks cannot be imported", "changing its triggers starts another one", "hss_image_baseline_export action"),
-		}},
-	})
-	e.expectNoRequests(t)
-}
-
 // A null item that reaches a read (unknown at plan, null at apply) is an
 // error in words, not the framework's "always an error in the provider".
 func TestFilterRequestRejectsNullItems(t *testing.T) {
