@@ -30,13 +30,20 @@ func main() {
 	exportPolls := flag.Int("export-polls", 1, "status reads an export task answers 'running' to before it finishes")
 	exportFinal := flag.String("export-final", "success", "how export tasks finish: success or failure")
 	lifetime := flag.Duration("credential-lifetime", 0, "make the temporary keys and tokens the simulator issues expire after this long (0: as asked; negative: issued already expired)")
+	scanDelay := flag.Duration("scan-delay", 0, "how long a manual scan task takes, from the request to success or failure (0: the simulator's default, 3s)")
+	syncDelay := flag.Duration("sync-delay", 0, "how long after a synchronise request HSS lists the images it had not synchronised (0: the simulator's default, 2s)")
+	demoRelease := flag.Bool("demo-release", false, "add "+demoReleaseRef+", a release just pushed: HSS lists it only after a synchronise request and has never scanned it (make demo, examples/release)")
 	statsAddr := flag.String("stats-addr", "", "also serve request and connection counts as JSON at http://ADDR/stats, and /reset?latency=D to zero them (for benchmarks; kept off the API's own address)")
 	flag.Parse()
 
 	if *exportFinal != "success" && *exportFinal != "failure" {
 		log.Fatalf("-export-final must be success or failure, got %q", *exportFinal)
 	}
-	sim := simulator.New(simulator.Options{})
+	opts := simulator.Options{ScanDelay: *scanDelay, SyncDelay: *syncDelay}
+	if *demoRelease {
+		opts.Images = append(simulator.DefaultImages(), demoReleaseImage(time.Now()))
+	}
+	sim := simulator.New(opts)
 	sim.SetStringCounts(*stringCounts)
 	sim.SetLatency(*latency)
 	sim.SetQuota(*quota)
@@ -116,5 +123,24 @@ Configure the provider with:
 	}()
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Fatal(err)
+	}
+}
+
+// demoReleaseRef is the image -demo-release adds.
+const demoReleaseRef = "shop/web:2.1"
+
+// demoReleaseImage is shop/web:2.1 as CI has just pushed it: not yet
+// synchronised into HSS (no list shows it) and never scanned. A manual
+// scan finds one medium finding, so the default gate (fail_on high)
+// passes it. Its digest is derived from its ID, as every simulator image's
+// is: sha256:a09518d2... (examples/release's default expected_digest).
+func demoReleaseImage(now time.Time) simulator.Image {
+	return simulator.Image{
+		ID: "img-web-21", Type: "private_image", EnterpriseProjectID: "0", Namespace: "shop", Name: "web", Version: "2.1",
+		ScanStatus: "unscan", SeverityLevel: "Medium", SizeBytes: 188000000, LatestUpdateTime: now.Add(-time.Minute).UnixMilli(),
+		LatestVersion: true, NotSynchronised: true,
+		Baseline: simulator.Baseline{WeakPwd: 0, PwdPolicy: 1, SecurityCheck: 4},
+		Vulns:    []simulator.Vuln{{ID: "CVE-2023-44487", Type: "app_vul"}},
+		Records:  map[string]int64{"risk-config": 2, "apps": 214, "files": 1541},
 	}
 }
