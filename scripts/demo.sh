@@ -50,7 +50,8 @@ echo "==> unknown: HSS has not synchronised the registry since the push, so the 
 if terraform plan -input=false -no-color -var scan_at_apply=false >"$work/release-unknown.log" 2>&1; then
   echo "ERROR: the plan of an image HSS does not list succeeded" >&2; exit 1
 fi
-awk '/^│ Error: /{sub(/^│ /, ""); print "    " $0; n=1; next} n && /^│ ./ && n < 4 {sub(/^│ /, ""); print "    " $0; n++}' "$work/release-unknown.log"
+# The error and its first paragraph.
+awk '/^Error: /{print "    " $0; e=1; next} e == 1 && /^[A-Z]/ {e=2} e == 2 && NF {print "    " $0} e == 2 && !NF {exit}' "$work/release-unknown.log"
 echo "==> synchronised, scanned, gated: terraform apply (hss_image_scan, then the gate read at apply, then the deployment)"
 start=$SECONDS
 tf release-apply apply -input=false -no-color -auto-approve | sed '/^    Outputs:/,$d'
