@@ -54,7 +54,7 @@ fi
 awk '/^Error: /{print "    " $0; e=1; next} e == 1 && /^[A-Z]/ {e=2} e == 2 && NF {print "    " $0} e == 2 && !NF {exit}' "$work/release-unknown.log"
 echo "==> synchronised, scanned, gated: terraform apply (hss_image_scan, then the gate read at apply, then the deployment)"
 start=$SECONDS
-tf release-apply apply -input=false -no-color -auto-approve | sed '/^    Outputs:/,$d'
+tf release-apply apply -input=false -no-color -auto-approve | awk '/(Creating|Reading)\.\.\.$/{p=1} p' | sed '/^    Outputs:/,$d'
 echo "    ($((SECONDS - start)) s against the simulator's 2 s synchronisation and 3 s scan)"
 echo "==> outputs"
 tf release-output output -no-color
