@@ -69,7 +69,11 @@ func TestImageBaselineExportSchemaVersionHasFixtures(t *testing.T) {
 	if resp.Schema.Version != imageBaselineExportSchemaVersion {
 		t.Fatalf("schema version %d, constant %d", resp.Schema.Version, imageBaselineExportSchemaVersion)
 	}
-	upgraders := NewImageBaselineExportResource().(resource.ResourceWithUpgradeState).UpgradeState(t.Context())
+	r, ok := NewImageBaselineExportResource().(resource.ResourceWithUpgradeState)
+	if !ok {
+		t.Fatal("hss_image_baseline_export has no UpgradeState")
+	}
+	upgraders := r.UpgradeState(t.Context())
 	for v := int64(0); v <= imageBaselineExportSchemaVersion; v++ {
 		if _, err := os.Stat(filepath.Join(stateFixtureDir, fmt.Sprintf("v%d.tfstate", v))); err != nil {
 			t.Errorf("no state fixture for schema version %d (write it with HSS_WRITE_STATE_FIXTURES=1): %v", v, err)
