@@ -101,7 +101,12 @@ func TestAccImageScanSucceeds(t *testing.T) {
 	config := e.config(scanConfig(list, `triggers = { release = "1" }`))
 	unitTest(t,
 		resource.TestStep{
-			Config: config,
+			// Planning a scan sends nothing.
+			Config: config, PlanOnly: true, ExpectNonEmptyPlan: true,
+		},
+		resource.TestStep{
+			PreConfig: func() { e.expectNoRequests(t) },
+			Config:    config,
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(scanAddr, tfjsonpath.New("results").AtSliceIndex(0).AtMapKey("image_name"), knownvalue.StringExact("app")),
 				statecheck.ExpectKnownValue(scanAddr, tfjsonpath.New("results").AtSliceIndex(0).AtMapKey("previous_scanned_at"), knownvalue.NotNull()),
