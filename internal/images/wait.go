@@ -140,6 +140,9 @@ type Progress struct {
 	Total   int
 	Next    time.Duration // the wait before the next round; 0 after the last
 	States  []string      // each image: "label: state"
+	// Images are each image as last read (WaitForScan only; the zero
+	// Image when not read yet). Shared: copy what is kept.
+	Images []Image
 }
 
 func (p Progress) String() string {
@@ -253,7 +256,7 @@ func WaitForScan(ctx context.Context, c *client.Client, scope client.Scope, targ
 			wait = next()
 		}
 		if p.Progress != nil {
-			p.Progress(Progress{Round: round, Done: len(targets) - pending, Pending: pending, Total: len(targets), Next: wait, States: states})
+			p.Progress(Progress{Round: round, Done: len(targets) - pending, Pending: pending, Total: len(targets), Next: wait, States: states, Images: out})
 		}
 		if pending == 0 {
 			return out, nil

@@ -216,6 +216,8 @@ type providerData struct {
 	unknown []string
 	// pending: export tasks to resume, see export_resume.go.
 	pending pendingExports
+	// scans: image scans to resume, see image_scan_resource.go.
+	scans pendingScans
 	// version is the provider's version (the gate's SARIF names it).
 	version string
 }
@@ -455,6 +457,7 @@ func (d *providerData) scope(region, enterpriseProjectID types.String) client.Sc
 func (p *hssProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewImageBaselineExportResource,
+		NewImageScanResource,
 	}
 }
 
@@ -480,6 +483,7 @@ func (p *hssProvider) Functions(context.Context) []func() function.Function {
 func (p *hssProvider) Actions(context.Context) []func() action.Action {
 	return []func() action.Action{
 		NewImageBaselineExportAction,
+		NewImageScanAction,
 	}
 }
 

@@ -1,0 +1,266 @@
+package provider
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/cloudsec/terraform-provider-hss/internal/simulator"
+)
+
+const scanAddr = "hss_image_scan.release"
+
+// scanImages: a scanned release image, one never scanned, one whose scan
+// fails, one not synchronised yet, and a local image.
+func scanImages() []simulator.Image {
+	old := time.Now().Add(-48 * time.Hour).UnixMilli()
+	return append(simulator.DefaultImages(),
+		simulator.Image{ID: "img-rel", Type: "private_image", EnterpriseProjectID: "0", Namespace: "release", Name: "app", Version: "1.0", ScanStatus: "success", LatestScanTime: old},
+		simulator.Image{ID: "img-fresh", Type: "private_image", EnterpriseProjectID: "0", Namespace: "release", Name: "fresh", Version: "1.0", ScanStatus: "unscan"},
+		simulator.Image{ID: "img-bad", Type: "private_image", EnterpriseProjectID: "0", Namespace: "release", Name: "bad", Version: "1.0", ScanStatus: "unscan", FailScan: "image_layer_over_sized"},
+		simulator.Image{ID: "img-new", Type: "private_image", EnterpriseProjectID: "0", Namespace: "release", Name: "new", Version: "2.0", ScanStatus: "unscan", NotSynchronised: true},
+		simulator.Image{ID: "img-local", Type: "local_image", EnterpriseProjectID: "0", Name: "agent", Version: "3.1", ScanStatus: "success", LatestScanTime: old},
+	)
+}
+
+func newScanEnv(t testing.TB, scanDelay time.Duration) *testEnv {
+	return newTestEnvWith(t, simulator.Options{Images: scanImages(), ScanDelay: scanDelay, SyncDelay: 500 * time.Millisecond})
+}
+
+func repoImage(name, version string) string {
+	return fmt.Sprintf(`{ image_type = "private_image", namespace = "release", image_name = %q, image_version = %q }`, name, version)
+}
+
+func scanConfig(list string, extra ...string) string {
+	return fmt.Sprintf(`
+resource "hss_image_scan" "release" {
+  images = [%s]
+  %s
+}
+`, list, strings.Join(extra, "\n  "))
+}
+
+func expectScanRequests(e *testEnv, n int) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if got := e.sim.Count(simulator.ImageScanTasks); got != n {
+			return fmt.Errorf("%d scan requests, want %d", got, n)
+		}
+		return nil
+	}
+}
+
+// freshResults: every result succeeded, later than its baseline.
+func freshResults(want int) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		rs := s.RootModule().Resources[scanAddr]
+		if rs == nil {
+			return fmt.Errorf("no %s", scanAddr)
+		}
+		a := rs.Primary.Attributes
+		if a["results.#"] != fmt.Sprint(want) {
+			return fmt.Errorf("results.# = %s, want %d", a["results.#"], want)
+		}
+		if _, err := time.Parse(time.RFC3339, a["requested_at"]); err != nil {
+			return fmt.Errorf("requested_at %q: %v", a["requested_at"], err)
+		}
+		for i := range want {
+			p := fmt.Sprintf("results.%d.", i)
+			if a[p+"scan_status"] != "success" {
+				return fmt.Errorf("%sscan_status = %q", p, a[p+"scan_status"])
+			}
+			scanned, err := time.Parse(time.RFC3339Nano, a[p+"scanned_at"])
+			if err != nil {
+				return fmt.Errorf("%sscanned_at %q: %v", p, a[p+"scanned_at"], err)
+			}
+			if prev := a[p+"previous_scanned_at"]; prev != "" {
+				before, err := time.Parse(time.RFC3339Nano, prev)
+				if err != nil || !scanned.After(before) {
+					return fmt.Errorf("%sscanned_at %s is not after previous_scanned_at %s", p, scanned, prev)
+				}
+			}
+			if !strings.HasPrefix(a[p+"digest"], "sha256:") {
+				return fmt.Errorf("%sdigest = %q", p, a[p+"digest"])
+			}
+		}
+		return nil
+	}
+}
+
+func TestAccImageScanSucceeds(t *testing.T) {
+	t.Parallel()
+	e := newScanEnv(t, time.Second)
+	list := repoImage("app", "1.0") + ", " + repoImage("fresh", "1.0") + `, { image_type = "local_image", image_name = "agent", image_version = "3.1" }`
+	config := e.config(scanConfig(list, `triggers = { release = "1" }`))
+	unitTest(t,
+		resource.TestStep{
+			// Planning a scan sends nothing.
+			Config: config, PlanOnly: true, ExpectNonEmptyPlan: true,
+		},
+		resource.TestStep{
+			PreConfig: func() { e.expectNoRequests(t) },
+			Config:    config,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(scanAddr, tfjsonpath.New("results").AtSliceIndex(0).AtMapKey("image_name"), knownvalue.StringExact("app")),
+				statecheck.ExpectKnownValue(scanAddr, tfjsonpath.New("results").AtSliceIndex(0).AtMapKey("previous_scanned_at"), knownvalue.NotNull()),
+				statecheck.ExpectKnownValue(scanAddr, tfjsonpath.New("results").AtSliceIndex(1).AtMapKey("previous_scanned_at"), knownvalue.Null()),
+				statecheck.ExpectKnownValue(scanAddr, tfjsonpath.New("results").AtSliceIndex(2).AtMapKey("image_type"), knownvalue.StringExact("local_image")),
+				statecheck.ExpectKnownValue(scanAddr, tfjsonpath.New("results").AtSliceIndex(2).AtMapKey("namespace"), knownvalue.Null()),
+				statecheck.ExpectKnownValue(scanAddr, tfjsonpath.New("synchronize"), knownvalue.Bool(true)),
+			},
+			// One request per global image type: registry and local.
+			Check: resource.ComposeTestCheckFunc(freshResults(3), expectScanRequests(e, 2)),
+		},
+		resource.TestStep{
+			// Plan and refresh never scan.
+			Config:           config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			Check:            expectScanRequests(e, 2),
+		},
+		resource.TestStep{
+			// A new trigger scans again.
+			Config: e.config(scanConfig(list, `triggers = { release = "2" }`)),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(scanAddr, plancheck.ResourceActionDestroyBeforeCreate)}},
+			Check: resource.ComposeTestCheckFunc(freshResults(3), expectScanRequests(e, 4)),
+		},
+	)
+	// The request names every image by every field its record gives.
+	for _, r := range e.sim.Requests() {
+		if r.Endpoint == simulator.ImageScanTasks && !strings.Contains(r.RawQuery, "global_image_type=") {
+			t.Errorf("scan request without global_image_type: %q", r.RawQuery)
+		}
+	}
+}
+
+func TestAccImageScanFails(t *testing.T) {
+	t.Parallel()
+	e := newScanEnv(t, 500*time.Millisecond)
+	config := e.config(scanConfig(repoImage("app", "1.0") + ", " + repoImage("bad", "1.0")))
+	unitTest(t,
+		resource.TestStep{
+			Config:      config,
+			ExpectError: errorLike("HSS image scan failed", "HSS failed to scan private_image release/bad:1.0", `scan_failed_code "image_layer_over_sized"`, "The image failed to scan", "next apply asks HSS to scan again"),
+		},
+		resource.TestStep{
+			// The failed scan is not resumed: the replacement asks again
+			// (and fails again).
+			Config:      config,
+			ExpectError: errorLike("HSS failed to scan private_image release/bad:1.0"),
+		},
+	)
+	if n := e.sim.Count(simulator.ImageScanTasks); n != 2 {
+		t.Fatalf("%d scan requests, want 2 (a failed scan is asked again)", n)
+	}
+}
+
+// The issue's resume rule: an apply that runs out of time keeps the
+// request in state (tainted), and the next apply resumes the wait with
+// the recorded baselines: one scan request across both applies.
+func TestAccImageScanTimeoutResumed(t *testing.T) {
+	t.Parallel()
+	e := newScanEnv(t, 4*time.Second)
+	config := e.config(scanConfig(repoImage("app", "1.0")+", "+repoImage("fresh", "1.0"), `timeouts { create = "1s" }`))
+	resumed := e.config(scanConfig(repoImage("app", "1.0")+", "+repoImage("fresh", "1.0"), `timeouts { create = "1m" }`))
+	unitTest(t,
+		resource.TestStep{
+			Config:      config,
+			ExpectError: errorLike("HSS image scan failed", "timeouts.create (1s) ran out before HSS finished", "resource is tainted", "does not ask HSS to scan again"),
+		},
+		resource.TestStep{
+			PreConfig: func() {
+				if n := e.sim.Count(simulator.ImageScanTasks); n != 1 {
+					t.Errorf("%d scan requests after the first apply, want 1", n)
+				}
+			},
+			Config: resumed,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(scanAddr, plancheck.ResourceActionDestroyBeforeCreate)}},
+			Check: resource.ComposeTestCheckFunc(freshResults(2), expectScanRequests(e, 1)),
+		},
+	)
+}
+
+func TestAccImageScanNotSynchronised(t *testing.T) {
+	t.Parallel()
+	e := newScanEnv(t, 500*time.Millisecond)
+	unitTest(t,
+		resource.TestStep{
+			Config:      e.config(scanConfig(repoImage("new", "2.0"), "synchronize = false")),
+			ExpectError: errorLike("HSS lists no image", `image_name = "new"`, "synchronize is false"),
+		},
+		resource.TestStep{
+			PreConfig: func() {
+				if n := e.sim.Count(simulator.ImageSynchronize) + e.sim.Count(simulator.ImageScanTasks); n != 0 {
+					t.Errorf("%d synchronise or scan requests with synchronize = false", n)
+				}
+			},
+			Config: e.config(scanConfig(repoImage("new", "2.0"))),
+			Check: resource.ComposeTestCheckFunc(freshResults(1), expectScanRequests(e, 1), func(*terraform.State) error {
+				if n := e.sim.Count(simulator.ImageSynchronize); n != 1 {
+					return fmt.Errorf("%d synchronise requests, want 1", n)
+				}
+				return nil
+			}),
+		},
+	)
+}
+
+func TestAccImageScanValidation(t *testing.T) {
+	t.Parallel()
+	e := newScanEnv(t, time.Second)
+	many := make([]string, 101)
+	for i := range many {
+		many[i] = repoImage("app", fmt.Sprint(i))
+	}
+	for _, tc := range []struct{ list, want string }{
+		{`{ image_type = "cicd", image_id = "x" }`, `HSS's manual scan task takes local and repository images only, not image_type "cicd"`},
+		{``, "images list must contain at least 1 elements"},
+		{strings.Join(many, ", "), "images list must contain at least 1 elements and at most 100 elements, got: 101"},
+		{`{ image_type = "private_image", image_name = "app", image_version = "1.0" }`, "images[0]: namespace is required"},
+		{`{ image_type = "local_image", namespace = "x", image_name = "a", image_version = "1" }`, "images[0]: namespace does not apply"},
+		{`{ image_type = "registry", image_name = "a", image_version = "1" }`, "value must be one of"},
+	} {
+		unitTest(t, resource.TestStep{Config: e.config(scanConfig(tc.list)), PlanOnly: true, ExpectError: errorLike(tc.want)})
+	}
+	e.expectNoRequests(t)
+}
+
+// A 10-image scan: how many requests and how long, against the scan
+// delay. Measured and logged, never asserted against the clock.
+func TestAccImageScanTenImages(t *testing.T) {
+	t.Parallel()
+	delay := 2 * time.Second
+	imgs := simulator.DefaultImages()
+	var list []string
+	for i := range 10 {
+		imgs = append(imgs, simulator.Image{ID: fmt.Sprintf("img-ten-%d", i), Type: "private_image", EnterpriseProjectID: "0",
+			Namespace: "ten", Name: "svc", Version: fmt.Sprintf("1.%d", i), ScanStatus: "unscan"})
+		list = append(list, fmt.Sprintf(`{ image_type = "private_image", namespace = "ten", image_name = "svc", image_version = "1.%d" }`, i))
+	}
+	e := newTestEnvWith(t, simulator.Options{Images: imgs, ScanDelay: delay})
+	var start time.Time
+	var took time.Duration
+	var before int
+	unitTest(t, resource.TestStep{
+		PreConfig: func() { start = time.Now(); before = len(e.sim.Requests()) },
+		Config:    e.config(scanConfig(strings.Join(list, ", "))),
+		Check: resource.ComposeTestCheckFunc(freshResults(10), expectScanRequests(e, 1), func(*terraform.State) error {
+			took = time.Since(start)
+			return nil
+		}),
+	})
+	byEndpoint := map[simulator.Endpoint]int{}
+	reqs := e.sim.Requests()[before:]
+	for _, r := range reqs {
+		byEndpoint[r.Endpoint]++
+	}
+	t.Logf("10-image scan, scan delay %s: %d requests in %s (plan, apply and refresh included): %v", delay, len(reqs), took.Round(10*time.Millisecond), byEndpoint)
+}
