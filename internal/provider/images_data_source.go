@@ -45,6 +45,7 @@ type imagesDataSourceModel struct {
 	EnterpriseProjectID types.String `tfsdk:"enterprise_project_id"`
 	Region              types.String `tfsdk:"region"`
 	Images              types.List   `tfsdk:"images"`
+	WaitForScan         types.String `tfsdk:"wait_for_scan"`
 }
 
 // listScanStatuses are the scan_status values the image lists report.
@@ -92,6 +93,7 @@ func (d *imagesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 			},
 			"enterprise_project_id": enterpriseProjectIDDataSourceAttribute(),
 			"region":                regionDataSourceAttribute(),
+			"wait_for_scan":         waitForScanDataSourceAttribute(),
 			"images": schema.ListNestedAttribute{
 				Computed:     true,
 				Description:  "The images, sorted by type, namespace, name, tag, instance, registry and image ID. Each has the attributes of `hss_image`.",
@@ -149,7 +151,11 @@ func (d *imagesDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 		SeverityLevel: stringOrNil(m.SeverityLevel),
 		LatestVersion: m.LatestVersion.ValueBoolPointer(),
 	}
-	found, err := images.Find(ctx, c, scope, q)
+	wait := d.data.scanWait(m.WaitForScan, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	found, err := wait.find(ctx, c, scope, q)
 	if err != nil {
 		addLookupError(&resp.Diagnostics, err)
 		return

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -218,6 +219,9 @@ type providerData struct {
 	pending pendingExports
 	// version is the provider's version (the gate's SARIF names it).
 	version string
+	// readTimeout is the provider's read_timeout: it bounds a data
+	// source's wait_for_scan as well (image_lookup.go).
+	readTimeout time.Duration
 }
 
 func (p *hssProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -329,7 +333,7 @@ func (p *hssProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		return
 	}
 	tflog.Debug(ctx, "HSS provider configured", map[string]any{"region": region, "auth": sign.describe()})
-	p.share(resp, &providerData{client: c, defaultEnterpriseProjectID: fromEnv(m.EnterpriseProjectID, envEnterpriseProjectID)})
+	p.share(resp, &providerData{client: c, defaultEnterpriseProjectID: fromEnv(m.EnterpriseProjectID, envEnterpriseProjectID), readTimeout: readTimeout})
 }
 
 func (p *hssProvider) share(resp *provider.ConfigureResponse, d *providerData) {
@@ -480,6 +484,7 @@ func (p *hssProvider) Functions(context.Context) []func() function.Function {
 func (p *hssProvider) Actions(context.Context) []func() action.Action {
 	return []func() action.Action{
 		NewImageBaselineExportAction,
+		NewImageGateAction,
 	}
 }
 
