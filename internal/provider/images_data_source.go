@@ -160,6 +160,16 @@ func (d *imagesDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 		addLookupError(&resp.Diagnostics, err)
 		return
 	}
+	var scanning []string
+	for i := range found {
+		if wait.ranOut(&found[i]) != "" {
+			scanning = append(scanning, found[i].Label())
+		}
+	}
+	if len(scanning) > 0 {
+		resp.Diagnostics.AddWarning("Image scan still running", fmt.Sprintf("wait_for_scan (%s) ran out while HSS still listed %d image(s) as waiting for their scan or scanning: %s. "+
+			"They are listed as HSS lists them now: check each scan_status.", wait.max, len(scanning), strings.Join(scanning, ", ")))
+	}
 	values := make([]attr.Value, len(found))
 	for i := range found {
 		values[i] = imageObject(&found[i], &resp.Diagnostics)

@@ -198,7 +198,7 @@ func (p *hssProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 			"read_timeout": schema.StringAttribute{
 				Optional:    true,
 				Validators:  []validator.String{positiveDuration{}},
-				Description: "Longest time one read from HSS may take, its retries and every wait between them included, such as `2m`. A data source read is one such read (`hss_image_security_summary` makes one per report, at most 4 at a time); an export makes one per status poll and download. Once 3 requests in a row got no answer at all, HSS is taken as unreachable and the other reads of the run fail at once with that cause. Can also come from `" + envReadTimeout + "`. Defaults to `2m`.",
+				Description: "Longest time one read from HSS may take, its retries and every wait between them included, such as `2m`. A data source read is one such read (`hss_image_security_summary` makes one per report, at most 4 at a time); an export makes one per status poll and download. It bounds a data source's whole `wait_for_scan` as well. Once 3 requests in a row got no answer at all, HSS is taken as unreachable and the other reads of the run fail at once with that cause. Can also come from `" + envReadTimeout + "`. Defaults to `2m`.",
 			},
 		},
 		Blocks: map[string]schema.Block{
