@@ -214,6 +214,9 @@ func TestWaitForScanTooShortOrUnset(t *testing.T) {
 					if tc.typeName == "hss_image" && (wait != "") != strings.Contains(warns, ranOut) {
 						t.Fatalf("wait %q, warnings %q", wait, warns)
 					}
+					if tc.typeName == "hss_images" && (wait != "") != strings.Contains(warns, "wait_for_scan (300ms) ran out while HSS still listed 1 image(s) as waiting for their scan or scanning: private_image shop/web:2.0.") {
+						t.Fatalf("wait %q, warnings %q", wait, warns)
+					}
 				}
 				if wait == "" && took > 5*time.Second || wait != "" && took < 300*time.Millisecond {
 					t.Fatalf("wait %q: the read took %s", wait, took)
