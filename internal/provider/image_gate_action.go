@@ -100,7 +100,8 @@ func (a *imageGateAction) Schema(_ context.Context, _ action.SchemaRequest, resp
 		"image_id":      "Image ID as HSS lists it: required for `cicd` images, optional otherwise (to choose between images that share a name and tag).",
 	}
 	for name, desc := range found {
-		attrs[name] = schema.StringAttribute{Optional: true, Description: desc, Validators: ds[name].(dsschema.StringAttribute).Validators}
+		sa, _ := ds[name].(dsschema.StringAttribute) // the selector's, as hss_image takes it
+		attrs[name] = schema.StringAttribute{Optional: true, Description: desc, Validators: sa.Validators}
 	}
 	attrs["image_type"] = schema.StringAttribute{
 		Required: true,

@@ -47,9 +47,10 @@ func (h *protocolHarness) gatePolicy(set map[string]tftypes.Value) tftypes.Value
 	return tftypes.Value{}
 }
 
-// invokeAction invokes typeName: its progress messages and completion
-// diagnostics.
-func (h *protocolHarness) invokeAction(typeName string, cfg *tfprotov6.DynamicValue) ([]string, []*tfprotov6.Diagnostic) {
+// invokeGate validates and invokes the gate action: its progress
+// messages and completion diagnostics (or the validation's).
+func (h *protocolHarness) invokeGate(cfg *tfprotov6.DynamicValue) ([]string, []*tfprotov6.Diagnostic) {
+	const typeName = gateAction
 	h.t.Helper()
 	v, err := h.server.ValidateActionConfig(h.t.Context(), &tfprotov6.ValidateActionConfigRequest{ActionType: typeName, Config: cfg})
 	if err != nil {
@@ -100,7 +101,7 @@ func TestImageGateActionPasses(t *testing.T) {
 		{"digest and scan", nil, "digest as planned, scanned successfully at 20"},
 		{"policy", map[string]tftypes.Value{"policy": h.gatePolicy(map[string]tftypes.Value{"fail_on": str("low")})}, "passes the policy (0 finding(s) excepted)"},
 	} {
-		progress, diags := h.invokeAction(gateAction, h.gateConfig(gateSelector(simulator.VulnsNamespace, "clean", "1.0", clean.ImageDigest, tc.extra)))
+		progress, diags := h.invokeGate(h.gateConfig(gateSelector(simulator.VulnsNamespace, "clean", "1.0", clean.ImageDigest, tc.extra)))
 		h.noErrors(tc.name, diags)
 		all := strings.Join(progress, "\n")
 		if len(progress) != 2 || !strings.Contains(progress[0], "resolves to digest "+clean.ImageDigest) || !strings.Contains(progress[1], tc.want) {
@@ -119,7 +120,7 @@ func TestImageGateActionTagMoved(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, diags := h.invokeAction(gateAction, h.gateConfig(gateSelector("shop", "web", "2.0", planned, nil)))
+		_, diags := h.invokeGate(h.gateConfig(gateSelector("shop", "web", "2.0", planned, nil)))
 		errs := diagText(diags, tfprotov6.DiagnosticSeverityError)
 		want := fmt.Sprintf("The tag moved since plan: private_image shop/web:2.0 now names digest %s, but the plan judged digest %s (expected_digest)", moved, planned)
 		if !strings.Contains(errs, want) || strings.Count(errs, "\n") > 1 {
@@ -143,7 +144,7 @@ func TestImageGateActionFailsClosed(t *testing.T) {
 		{"policy failing", map[string]tftypes.Value{"policy": h.gatePolicy(map[string]tftypes.Value{"fail_on": str("low")})},
 			[]string{"Image fails the vulnerability gate", "private_image shop/web:2.0 (digest " + web + ") fails the policy at", "judged at apply, by the hss_image_gate action"}},
 	} {
-		_, diags := h.invokeAction(gateAction, h.gateConfig(gateSelector("shop", "web", "2.0", web, tc.extra)))
+		_, diags := h.invokeGate(h.gateConfig(gateSelector("shop", "web", "2.0", web, tc.extra)))
 		errs := diagText(diags, tfprotov6.DiagnosticSeverityError)
 		for _, w := range tc.want {
 			if !strings.Contains(errs, w) {
@@ -156,7 +157,7 @@ func TestImageGateActionFailsClosed(t *testing.T) {
 	h = newProtocolHarnessWith(t, NewProtocol6Server("test")(), e)
 	web = e.privateImage(t, "shop", "web", "2.0").ImageDigest
 	e.requestScan(t, "shop", "web", "2.0")
-	_, diags := h.invokeAction(gateAction, h.gateConfig(gateSelector("shop", "web", "2.0", web, nil)))
+	_, diags := h.invokeGate(h.gateConfig(gateSelector("shop", "web", "2.0", web, nil)))
 	if errs := diagText(diags, tfprotov6.DiagnosticSeverityError); !strings.Contains(errs, `scan_status "failed"`) || !strings.Contains(errs, "image_layer_over_sized") {
 		t.Fatalf("errors %q", errs)
 	}

@@ -151,11 +151,11 @@ func (d *providerData) scanWait(v types.String, diags *diag.Diagnostics) scanWai
 	if v.IsNull() || v.IsUnknown() {
 		return w
 	}
-	max, err := parsePositiveDuration(v.ValueString())
+	maxWait, err := parsePositiveDuration(v.ValueString())
 	if err != nil {
 		diags.AddAttributeError(path.Root("wait_for_scan"), "Invalid duration", "wait_for_scan "+err.Error()+".")
 	}
-	w.max = max
+	w.max = maxWait
 	return w
 }
 
