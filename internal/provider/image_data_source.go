@@ -31,6 +31,7 @@ type imageDataSourceModel struct {
 	ID                  types.String `tfsdk:"id"`
 	EnterpriseProjectID types.String `tfsdk:"enterprise_project_id"`
 	Region              types.String `tfsdk:"region"`
+	WaitForScan         types.String `tfsdk:"wait_for_scan"`
 	imageModel
 }
 
@@ -68,6 +69,7 @@ func (d *imageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 	attrs["id"] = schema.StringAttribute{Computed: true, Description: "Identifier of the image: the same image always has the same ID."}
 	attrs["enterprise_project_id"] = enterpriseProjectIDDataSourceAttribute()
 	attrs["region"] = regionDataSourceAttribute()
+	attrs["wait_for_scan"] = waitForScanDataSourceAttribute()
 	resp.Schema = schema.Schema{
 		Description: "Exactly one image as HSS knows it: whether and when it was scanned, how that scan ended, and the counts HSS lists for it. " +
 			"The image is matched exactly (HSS's own name filters may match substrings), over every page of HSS's image list. " +
@@ -112,10 +114,17 @@ func (d *imageDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 		return
 	}
 	scope := d.data.scope(m.Region, m.EnterpriseProjectID)
-	found, err := images.Lookup(ctx, c, scope, m.query())
+	wait := d.data.scanWait(m.WaitForScan, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	found, err := wait.lookup(ctx, c, scope, m.query())
 	if err != nil {
 		addLookupError(&resp.Diagnostics, err)
 		return
+	}
+	if note := wait.ranOut(found); note != "" {
+		resp.Diagnostics.AddWarning("Image scan still running", found.Label()+":"+note+" Its attributes are as HSS lists it now: check scan_status.")
 	}
 	facts := newImageModel(found, &resp.Diagnostics)
 	// The arguments stay as configured; instance_id, registry_name and

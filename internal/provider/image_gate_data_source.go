@@ -97,11 +97,12 @@ func (d *imageGateDataSource) ValidateConfig(ctx context.Context, req datasource
 	m.validate(&resp.Diagnostics)
 	pr := readPolicy(m.Policy)
 	addPolicyErrors(&resp.Diagnostics, pr.mistakes())
-	m.validateRatchet(&resp.Diagnostics, pr)
+	validateRatchet(&resp.Diagnostics, m.ImageVersion, pr)
 }
 
-// validateRatchet checks new_only_against: a tag, not this image's own.
-func (m *imageGateModel) validateRatchet(diags *diag.Diagnostics, pr *policyRead) {
+// validateRatchet checks new_only_against: a tag, not this image's own
+// (imageVersion).
+func validateRatchet(diags *diag.Diagnostics, imageVersion types.String, pr *policyRead) {
 	if !pr.ratchet {
 		return
 	}
@@ -112,7 +113,7 @@ func (m *imageGateModel) validateRatchet(diags *diag.Diagnostics, pr *policyRead
 			". Name the tag (image_version) of the version deployed now, or leave it unset for no ratchet.")
 		return
 	}
-	if !m.ImageVersion.IsUnknown() && !m.ImageVersion.IsNull() && m.ImageVersion.ValueString() == v {
+	if !imageVersion.IsUnknown() && !imageVersion.IsNull() && imageVersion.ValueString() == v {
 		diags.AddAttributeError(at, "Invalid policy.new_only_against",
 			fmt.Sprintf("policy.new_only_against %q is the image's own image_version: the ratchet compares against another version of the repository, the one deployed now "+
 				"(against itself every finding would be old and pass).", v))
@@ -133,25 +134,74 @@ func (d *imageGateDataSource) Read(ctx context.Context, req datasource.ReadReque
 	if resp.Diagnostics.HasError() || c == nil {
 		return
 	}
-	pr := readPolicy(m.Policy)
-	addPolicyErrors(&resp.Diagnostics, pr.mistakes())
-	m.validateRatchet(&resp.Diagnostics, pr)
-	if len(pr.unknown) > 0 { // Terraform reads data sources once every value is known
-		resp.Diagnostics.AddAttributeError(path.Root("policy"), "Policy not known", "The policy holds values not known yet: "+andList(pr.unknown)+".")
-	}
+	pr := readGatePolicy(m.Policy, m.ImageVersion, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	selector := selectorQuery(m.ImageType, m.Namespace, m.ImageName, m.ImageVersion, m.InstanceID, m.RegistryName, m.ImageID)
 	scope := d.data.scope(m.Region, m.EnterpriseProjectID)
-	now := time.Now()
-	found, ok := m.resolve(ctx, c, scope, now, &resp.Diagnostics)
+	found, now, ok := m.resolve(ctx, d.data, c, scope, &resp.Diagnostics)
 	if !ok {
 		return
 	}
+	r, ok := evaluateGate(ctx, c, scope, selector, found, pr, now, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	sarif, err := gate.SARIF(r, d.data.version)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot render the SARIF log", err.Error())
+		return
+	}
+	v := verdictOf(r, &resp.Diagnostics)
+	m.Passed, m.Violations, m.Excepted = v.passed, v.violations, v.excepted
+	m.LapsedExceptions, m.ExpiringExceptions, m.UnusedExceptions = v.lapsed, v.expiring, v.unused
+	m.ReportMarkdown = v.reportMarkdown
+	m.SARIF = types.StringValue(string(sarif))
+	enforce := m.Enforce.IsNull() || m.Enforce.ValueBool()
+	m.Enforce = types.BoolValue(enforce)
+	m.ID = m.id("image_gate", c.ProjectID(), scope, found)
 
-	// The findings, the deployed image's findings and the report counts,
-	// concurrently; the first failure cancels the rest.
+	exceptionWarnings(&resp.Diagnostics, r)
+	if !r.Passed {
+		detail := gateFailureDetail(found, now, r) + "\nThe full report is in report_markdown."
+		if enforce {
+			resp.Diagnostics.AddError("Image fails the vulnerability gate", detail+
+				" Fix the findings, or accept a risk with a reviewed exception (policy.exceptions: id, reason, expires); enforce = false reads the verdict without failing.")
+		} else {
+			resp.Diagnostics.AddWarning("Image fails the vulnerability gate (enforce = false)", detail)
+		}
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// readGatePolicy reads the policy of the gate (data source or action) and
+// reports its mistakes, the ratchet's among them, and values not known
+// yet (the gate is judged once every value is known).
+func readGatePolicy(policy types.Object, imageVersion types.String, diags *diag.Diagnostics) *policyRead {
+	pr := readPolicy(policy)
+	addPolicyErrors(diags, pr.mistakes())
+	validateRatchet(diags, imageVersion, pr)
+	if len(pr.unknown) > 0 {
+		diags.AddAttributeError(path.Root("policy"), "Policy not known", "The policy holds values not known yet: "+andList(pr.unknown)+".")
+	}
+	return pr
+}
+
+// gateFailureDetail says why found fails the policy: the first
+// violations and their total.
+func gateFailureDetail(found *images.Image, now time.Time, r *gate.Result) string {
+	return fmt.Sprintf("%s (digest %s) fails the policy at %s: %s",
+		found.Label(), orUnknownText(found.ImageDigest), now.UTC().Format(time.RFC3339), gate.ErrorTable(r))
+}
+
+// evaluateGate judges found, an image resolved and trusted, against the
+// policy at now: its findings, the deployed version's findings for the
+// ratchet and the report counts of max_report_counts are read
+// concurrently (the first failure cancels the rest, and fails the
+// verdict), then gate.Evaluate. The hss_image_gate data source and
+// action both judge with it.
+func evaluateGate(ctx context.Context, c *client.Client, scope client.Scope, selector images.Query, found *images.Image, pr *policyRead, now time.Time, diags *diag.Diagnostics) (*gate.Result, bool) {
 	var (
 		findings []gate.Finding
 		baseline *gate.Baseline
@@ -190,51 +240,32 @@ func (d *imageGateDataSource) Read(ctx context.Context, req datasource.ReadReque
 	for i, d := range jobDiags {
 		genuine = genuine || d.HasError() && !cancelled[i]
 	}
+	failed := false
 	for i, d := range jobDiags {
+		failed = failed || d.HasError()
 		if !genuine || !cancelled[i] {
-			resp.Diagnostics.Append(d...)
+			diags.Append(d...)
 		}
 	}
-	if err != nil || resp.Diagnostics.HasError() {
-		if !resp.Diagnostics.HasError() {
-			resp.Diagnostics.AddError("Cannot read the image's vulnerabilities", err.Error())
+	if err != nil || failed {
+		if !diags.HasError() {
+			msg := "a read failed"
+			if err != nil {
+				msg = err.Error()
+			}
+			diags.AddError("Cannot read the image's vulnerabilities", msg)
 		}
-		return
+		return nil, false
 	}
 
 	policy := pr.policy
 	policy.NewOnlyAgainst = baseline
 	r, err := gate.Evaluate(findings, policy, now, images.GateImage(found), reports)
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot evaluate the vulnerability gate", fmt.Sprintf("%s: %v", found.Label(), err))
-		return
+		diags.AddError("Cannot evaluate the vulnerability gate", fmt.Sprintf("%s: %v", found.Label(), err))
+		return nil, false
 	}
-	sarif, err := gate.SARIF(&r, d.data.version)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot render the SARIF log", err.Error())
-		return
-	}
-	v := verdictOf(&r, &resp.Diagnostics)
-	m.Passed, m.Violations, m.Excepted = v.passed, v.violations, v.excepted
-	m.LapsedExceptions, m.ExpiringExceptions, m.UnusedExceptions = v.lapsed, v.expiring, v.unused
-	m.ReportMarkdown = v.reportMarkdown
-	m.SARIF = types.StringValue(string(sarif))
-	enforce := m.Enforce.IsNull() || m.Enforce.ValueBool()
-	m.Enforce = types.BoolValue(enforce)
-	m.ID = m.id("image_gate", c.ProjectID(), scope, found)
-
-	exceptionWarnings(&resp.Diagnostics, &r)
-	if !r.Passed {
-		detail := fmt.Sprintf("%s (digest %s) fails the policy at %s: %s\nThe full report is in report_markdown.",
-			found.Label(), orUnknownText(found.ImageDigest), now.UTC().Format(time.RFC3339), gate.ErrorTable(&r))
-		if enforce {
-			resp.Diagnostics.AddError("Image fails the vulnerability gate", detail+
-				" Fix the findings, or accept a risk with a reviewed exception (policy.exceptions: id, reason, expires); enforce = false reads the verdict without failing.")
-		} else {
-			resp.Diagnostics.AddWarning("Image fails the vulnerability gate (enforce = false)", detail)
-		}
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	return &r, true
 }
 
 func orUnknownText(s string) string {

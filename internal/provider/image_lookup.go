@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -9,7 +10,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/cloudsec/terraform-provider-hss/internal/client"
 	"github.com/cloudsec/terraform-provider-hss/internal/images"
 )
 
@@ -23,6 +26,12 @@ func addLookupError(diags *diag.Diagnostics, err error) {
 	var le *images.LookupError
 	if errors.As(err, &le) {
 		diags.AddError(le.Summary, le.Detail)
+		return
+	}
+	var wt *images.WaitTimeoutError
+	if errors.As(err, &wt) {
+		diags.AddError("Image scan still running", wt.Error()+
+			"\n\nNo number is reported for an image whose scan has not ended. Raise the provider's read_timeout (or HW_READ_TIMEOUT), or plan again once HSS finished.")
 		return
 	}
 	diags.AddError("Cannot list HSS images", apiErrorDetail("image list", err))
@@ -100,6 +109,9 @@ func quotedList(values []string) string {
 // and how to read them anyway ("" when there is no way).
 type scanTrust struct {
 	unscanned, tooOld, anyway string
+	// waited says that wait_for_scan ran out while the image was still
+	// being scanned ("" otherwise): which bound ended the wait.
+	waited string
 }
 
 // trustScan fails the read, and returns false, when found's last scan did
@@ -116,7 +128,87 @@ func trustScan(diags *diag.Diagnostics, found *images.Image, maxScanAge types.St
 	if images.ScanProblem(found, 0, now) == "" { // only too old
 		why, anyway = t.tooOld, "Or raise max_scan_age."
 	}
-	diags.AddError("Image security numbers cannot be trusted", problem+" "+why+"\n\n"+
+	diags.AddError("Image security numbers cannot be trusted", problem+t.waited+" "+why+"\n\n"+
 		strings.TrimSpace("Scan the image in HSS (console, or POST /v5/{project_id}/image/image-scan/tasks) and plan again once its scan_status is \"success\". "+anyway))
 	return false
+}
+
+// scanWait is a read's wait_for_scan: how long an image HSS lists as
+// waiting for its scan, or being scanned, is read again until the scan
+// ends (images.WaitWhileScanning), under the provider's read_timeout.
+// Zero reads once, exactly as without the argument.
+type scanWait struct {
+	max         time.Duration
+	readTimeout time.Duration
+}
+
+// scanWait reads wait_for_scan (validated at plan: positiveDuration).
+func (d *providerData) scanWait(v types.String, diags *diag.Diagnostics) scanWait {
+	w := scanWait{readTimeout: d.readTimeout}
+	if w.readTimeout <= 0 {
+		w.readTimeout = client.DefaultReadTimeout
+	}
+	if v.IsNull() || v.IsUnknown() {
+		return w
+	}
+	maxWait, err := parsePositiveDuration(v.ValueString())
+	if err != nil {
+		diags.AddAttributeError(path.Root("wait_for_scan"), "Invalid duration", "wait_for_scan "+err.Error()+".")
+	}
+	w.max = maxWait
+	return w
+}
+
+// bounded runs f under the read timeout when there is a wait: its cause
+// names read_timeout, so that a wait it ends says which bound ran out.
+func (w scanWait) bounded(ctx context.Context, f func(ctx context.Context, p images.Poll)) {
+	if w.max <= 0 {
+		f(ctx, images.Poll{})
+		return
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, w.readTimeout,
+		fmt.Errorf("the provider's read_timeout (%s), which bounds wait_for_scan (%s) as well, ran out", w.readTimeout, w.max))
+	defer cancel()
+	f(ctx, images.Poll{Progress: func(p images.Progress) {
+		tflog.Info(ctx, "Waiting for HSS to finish scanning (wait_for_scan)", map[string]any{"progress": p.String()})
+	}})
+}
+
+// lookup is images.Lookup with the wait (images.LookupWaiting).
+func (w scanWait) lookup(ctx context.Context, c *client.Client, scope client.Scope, q images.Query) (found *images.Image, err error) {
+	w.bounded(ctx, func(ctx context.Context, p images.Poll) {
+		if w.max <= 0 {
+			found, err = images.Lookup(ctx, c, scope, q)
+			return
+		}
+		found, err = images.LookupWaiting(ctx, c, scope, q, w.max, p)
+	})
+	return found, err
+}
+
+// find is images.Find with the wait (images.FindWaiting).
+func (w scanWait) find(ctx context.Context, c *client.Client, scope client.Scope, q images.Query) (found []images.Image, err error) {
+	w.bounded(ctx, func(ctx context.Context, p images.Poll) {
+		if w.max <= 0 {
+			found, err = images.Find(ctx, c, scope, q)
+			return
+		}
+		found, err = images.FindWaiting(ctx, c, scope, q, w.max, p)
+	})
+	return found, err
+}
+
+// ranOut is what a fail-closed error adds when wait_for_scan ran out
+// while img was still being scanned.
+func (w scanWait) ranOut(img *images.Image) string {
+	if w.max <= 0 || img == nil || !img.Scanning() {
+		return ""
+	}
+	return fmt.Sprintf(" wait_for_scan (%s) ran out while HSS still listed it as waiting for its scan or scanning.", w.max)
+}
+
+// trust is trustScan, saying when wait_for_scan ran out.
+func (w scanWait) trust(diags *diag.Diagnostics, found *images.Image, maxScanAge types.String, now time.Time, t scanTrust) bool {
+	t.waited = w.ranOut(found)
+	return trustScan(diags, found, maxScanAge, now, t)
 }

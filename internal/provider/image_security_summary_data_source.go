@@ -54,6 +54,7 @@ type imageSecuritySummaryModel struct {
 	ReportCounts        types.Map    `tfsdk:"report_counts"`
 	MaxScanAge          types.String `tfsdk:"max_scan_age"`
 	AllowUnscanned      types.Bool   `tfsdk:"allow_unscanned"`
+	WaitForScan         types.String `tfsdk:"wait_for_scan"`
 	Image               types.Object `tfsdk:"image"`
 	// RegistryName selects the image but is not sent to the statistics,
 	// which do not take it: they are narrowed by the image's image_id.
@@ -131,6 +132,7 @@ func (d *imageSecuritySummaryDataSource) Schema(_ context.Context, _ datasource.
 		Description: "Read the counts even when the image's last scan did not succeed (for dashboards; never for a gate). " +
 			"`image.scan_status` then shows why the counts may mean nothing. A selector that matches no image, or several, still fails.",
 	}
+	attrs["wait_for_scan"] = waitForScanDataSourceAttribute()
 	attrs["image"] = schema.SingleNestedAttribute{
 		Computed:    true,
 		Description: "The image the selector resolved to, with the attributes of `hss_image`.",
@@ -179,7 +181,11 @@ func (d *imageSecuritySummaryDataSource) Read(ctx context.Context, req datasourc
 		return
 	}
 	scope := d.data.scope(m.Region, m.EnterpriseProjectID)
-	countQuery, ok := m.resolveImage(ctx, c, scope, time.Now(), &resp.Diagnostics)
+	wait := d.data.scanWait(m.WaitForScan, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	countQuery, ok := m.resolveImage(ctx, c, scope, wait, &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -215,10 +221,11 @@ func (m *imageSecuritySummaryModel) reportTypes(ctx context.Context, diags *diag
 // are read with. Unless allow_unscanned is set, an image whose last scan
 // did not succeed, or succeeded longer than max_scan_age ago, is an error:
 // its counts would describe nothing.
-func (m *imageSecuritySummaryModel) resolveImage(ctx context.Context, c *client.Client, scope client.Scope, now time.Time, diags *diag.Diagnostics) (client.BaselineStatisticQuery, bool) {
+func (m *imageSecuritySummaryModel) resolveImage(ctx context.Context, c *client.Client, scope client.Scope, wait scanWait, diags *diag.Diagnostics) (client.BaselineStatisticQuery, bool) {
 	q := selectorQuery(m.ImageType, m.Namespace, m.ImageName, m.ImageVersion, m.InstanceID, m.RegistryName, m.ImageID)
 	countQuery := m.baselineQuery(m.ImageType.ValueString())
-	found, err := images.Lookup(ctx, c, scope, q)
+	found, err := wait.lookup(ctx, c, scope, q)
+	now := time.Now() // after any wait: the scan it waited for is not in the future
 	if err != nil {
 		addLookupError(diags, err)
 		return countQuery, false
@@ -233,7 +240,7 @@ func (m *imageSecuritySummaryModel) resolveImage(ctx context.Context, c *client.
 	if m.AllowUnscanned.ValueBool() {
 		return countQuery, !diags.HasError()
 	}
-	if !trustScan(diags, found, m.MaxScanAge, now, countsTrust) {
+	if !wait.trust(diags, found, m.MaxScanAge, now, countsTrust) {
 		return countQuery, false
 	}
 	return countQuery, !diags.HasError()

@@ -49,6 +49,7 @@ type findingsImageModel struct {
 	RegistryName        types.String `tfsdk:"registry_name"`
 	ImageID             types.String `tfsdk:"image_id"`
 	MaxScanAge          types.String `tfsdk:"max_scan_age"`
+	WaitForScan         types.String `tfsdk:"wait_for_scan"`
 	Image               types.Object `tfsdk:"image"`
 }
 
@@ -83,6 +84,7 @@ func findingsImageAttributes(attrs map[string]schema.Attribute) {
 			"an older scan fails the read. Unset means any age.",
 		Validators: []validator.String{positiveDuration{}},
 	}
+	attrs["wait_for_scan"] = waitForScanDataSourceAttribute()
 	attrs["image"] = schema.SingleNestedAttribute{
 		Computed:    true,
 		Description: "The image the selector resolved to, with the attributes of `hss_image` (as `hss_image_security_summary`'s `image`).",
@@ -111,14 +113,21 @@ var findingsTrust = scanTrust{
 }
 
 // resolve finds the one image the selector names, with the lookup of
-// hss_image, fails the read unless its last scan succeeded (and is not
-// older than max_scan_age), and records it in the model: image, and the
-// found instance_id, registry_name and image_id where they are unset.
-func (m *findingsImageModel) resolve(ctx context.Context, c *client.Client, scope client.Scope, now time.Time, diags *diag.Diagnostics) (*images.Image, bool) {
-	found, err := images.Lookup(ctx, c, scope, selectorQuery(m.ImageType, m.Namespace, m.ImageName, m.ImageVersion, m.InstanceID, m.RegistryName, m.ImageID))
+// hss_image (waiting for a scan in progress up to wait_for_scan), fails
+// the read unless its last scan succeeded (and is not older than
+// max_scan_age), and records it in the model: image, and the found
+// instance_id, registry_name and image_id where they are unset. It
+// returns the image and the time it was judged at (after any wait).
+func (m *findingsImageModel) resolve(ctx context.Context, d *providerData, c *client.Client, scope client.Scope, diags *diag.Diagnostics) (*images.Image, time.Time, bool) {
+	wait := d.scanWait(m.WaitForScan, diags)
+	if diags.HasError() {
+		return nil, time.Time{}, false
+	}
+	found, err := wait.lookup(ctx, c, scope, selectorQuery(m.ImageType, m.Namespace, m.ImageName, m.ImageVersion, m.InstanceID, m.RegistryName, m.ImageID))
+	now := time.Now()
 	if err != nil {
 		addLookupError(diags, err)
-		return nil, false
+		return nil, now, false
 	}
 	m.Image = imageObject(found, diags)
 	for _, a := range []struct {
@@ -129,12 +138,12 @@ func (m *findingsImageModel) resolve(ctx context.Context, c *client.Client, scop
 			*a.arg = nullIfEmpty(a.found)
 		}
 	}
-	if !trustScan(diags, found, m.MaxScanAge, now, findingsTrust) {
-		return nil, false
+	if !wait.trust(diags, found, m.MaxScanAge, now, findingsTrust) {
+		return nil, now, false
 	}
 	m.Region = types.StringValue(scope.Region)
 	m.EnterpriseProjectID = types.StringPointerValue(nonEmpty(scope.EnterpriseProjectID))
-	return found, !diags.HasError()
+	return found, now, !diags.HasError()
 }
 
 // id identifies the read: the data source, the project, the image found and
@@ -216,7 +225,7 @@ func (d *imageVulnerabilitiesDataSource) Read(ctx context.Context, req datasourc
 		return
 	}
 	scope := d.data.scope(m.Region, m.EnterpriseProjectID)
-	found, ok := m.resolve(ctx, c, scope, time.Now(), &resp.Diagnostics)
+	found, _, ok := m.resolve(ctx, d.data, c, scope, &resp.Diagnostics)
 	if !ok {
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -45,6 +46,7 @@ type imagesDataSourceModel struct {
 	EnterpriseProjectID types.String `tfsdk:"enterprise_project_id"`
 	Region              types.String `tfsdk:"region"`
 	Images              types.List   `tfsdk:"images"`
+	WaitForScan         types.String `tfsdk:"wait_for_scan"`
 }
 
 // listScanStatuses are the scan_status values the image lists report.
@@ -92,6 +94,7 @@ func (d *imagesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 			},
 			"enterprise_project_id": enterpriseProjectIDDataSourceAttribute(),
 			"region":                regionDataSourceAttribute(),
+			"wait_for_scan":         waitForScanDataSourceAttribute(),
 			"images": schema.ListNestedAttribute{
 				Computed:     true,
 				Description:  "The images, sorted by type, namespace, name, tag, instance, registry and image ID. Each has the attributes of `hss_image`.",
@@ -149,10 +152,24 @@ func (d *imagesDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 		SeverityLevel: stringOrNil(m.SeverityLevel),
 		LatestVersion: m.LatestVersion.ValueBoolPointer(),
 	}
-	found, err := images.Find(ctx, c, scope, q)
+	wait := d.data.scanWait(m.WaitForScan, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	found, err := wait.find(ctx, c, scope, q)
 	if err != nil {
 		addLookupError(&resp.Diagnostics, err)
 		return
+	}
+	var scanning []string
+	for i := range found {
+		if wait.ranOut(&found[i]) != "" {
+			scanning = append(scanning, found[i].Label())
+		}
+	}
+	if len(scanning) > 0 {
+		resp.Diagnostics.AddWarning("Image scan still running", fmt.Sprintf("wait_for_scan (%s) ran out while HSS still listed %d image(s) as waiting for their scan or scanning: %s. "+
+			"They are listed as HSS lists them now: check each scan_status.", wait.max, len(scanning), strings.Join(scanning, ", ")))
 	}
 	values := make([]attr.Value, len(found))
 	for i := range found {

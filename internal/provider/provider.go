@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -197,7 +198,7 @@ func (p *hssProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 			"read_timeout": schema.StringAttribute{
 				Optional:    true,
 				Validators:  []validator.String{positiveDuration{}},
-				Description: "Longest time one read from HSS may take, its retries and every wait between them included, such as `2m`. A data source read is one such read (`hss_image_security_summary` makes one per report, at most 4 at a time); an export makes one per status poll and download. Once 3 requests in a row got no answer at all, HSS is taken as unreachable and the other reads of the run fail at once with that cause. Can also come from `" + envReadTimeout + "`. Defaults to `2m`.",
+				Description: "Longest time one read from HSS may take, its retries and every wait between them included, such as `2m`. A data source read is one such read (`hss_image_security_summary` makes one per report, at most 4 at a time); an export makes one per status poll and download. It bounds a data source's whole `wait_for_scan` as well. Once 3 requests in a row got no answer at all, HSS is taken as unreachable and the other reads of the run fail at once with that cause. Can also come from `" + envReadTimeout + "`. Defaults to `2m`.",
 			},
 		},
 		Blocks: map[string]schema.Block{
@@ -220,6 +221,9 @@ type providerData struct {
 	scans pendingScans
 	// version is the provider's version (the gate's SARIF names it).
 	version string
+	// readTimeout is the provider's read_timeout: it bounds a data
+	// source's wait_for_scan as well (image_lookup.go).
+	readTimeout time.Duration
 }
 
 func (p *hssProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -331,7 +335,7 @@ func (p *hssProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		return
 	}
 	tflog.Debug(ctx, "HSS provider configured", map[string]any{"region": region, "auth": sign.describe()})
-	p.share(resp, &providerData{client: c, defaultEnterpriseProjectID: fromEnv(m.EnterpriseProjectID, envEnterpriseProjectID)})
+	p.share(resp, &providerData{client: c, defaultEnterpriseProjectID: fromEnv(m.EnterpriseProjectID, envEnterpriseProjectID), readTimeout: readTimeout})
 }
 
 func (p *hssProvider) share(resp *provider.ConfigureResponse, d *providerData) {
@@ -483,6 +487,7 @@ func (p *hssProvider) Functions(context.Context) []func() function.Function {
 func (p *hssProvider) Actions(context.Context) []func() action.Action {
 	return []func() action.Action{
 		NewImageBaselineExportAction,
+		NewImageGateAction,
 		NewImageScanAction,
 	}
 }

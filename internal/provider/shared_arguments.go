@@ -80,3 +80,19 @@ func exportActionAttributes(attrs map[string]actionschema.Attribute) {
 		Validators: []validator.String{text()}}
 	filterActionAttributes(attrs)
 }
+
+// waitForScanDescription is wait_for_scan, on every data source that
+// reads images and on the gate action.
+const waitForScanDescription = "Wait for a scan in progress: while HSS lists the image as `waiting_for_scan`, `waiting` or `scanning`, " +
+	"read it again with backoff (1 s, doubling up to 15 s) until its scan ends or this long has passed, as a Go duration (`\"30s\"`, `\"10m\"`); " +
+	"then the image is judged as without a wait: a scan that has not ended fails closed where an unscanned image does. " +
+	"The provider's `read_timeout` bounds the whole wait as well, and the error says which of the two ran out. " +
+	"Unset, the image is read once. Waiting never asks HSS to scan: `hss_image_scan` does."
+
+func waitForScanDataSourceAttribute() dsschema.StringAttribute {
+	return dsschema.StringAttribute{Optional: true, Description: waitForScanDescription, Validators: []validator.String{positiveDuration{}}}
+}
+
+func waitForScanActionAttribute() actionschema.StringAttribute {
+	return actionschema.StringAttribute{Optional: true, Description: waitForScanDescription, Validators: []validator.String{positiveDuration{}}}
+}
