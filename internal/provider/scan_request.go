@@ -69,11 +69,6 @@ func (m *scanImageModel) query() images.Query {
 	return selectorQuery(m.ImageType, m.Namespace, m.ImageName, m.ImageVersion, m.InstanceID, m.RegistryName, m.ImageID)
 }
 
-var scanImageAttrTypes = map[string]attr.Type{
-	"image_type": types.StringType, "namespace": types.StringType, "image_name": types.StringType, "image_version": types.StringType,
-	"instance_id": types.StringType, "registry_name": types.StringType, "image_id": types.StringType,
-}
-
 // scanResultModel is one element of results.
 type scanResultModel struct {
 	ImageType         types.String `tfsdk:"image_type"`
