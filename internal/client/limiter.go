@@ -18,19 +18,40 @@ import (
 //     waits a few tenths of a second in all; one that meets a quota its
 //     predecessor used up learns of it from a few 429s, not from a burst
 //     of as many requests as Terraform has in flight.
-//   - A 429 estimates the quota as the rate of answers that got through in
-//     the last two seconds (in a younger process, since it started, over
-//     at least half a second), or the current rate if lower, and cuts the rate to limiterDecrease times
-//     that. Answers that arrive after the cut to requests sent before it
-//     got through too: they raise the estimate. 429s to requests sent
-//     before the cut do not cut again: they were on their way before it
-//     took effect. With too few answers to measure, the estimate is a
-//     guess, limiterGuess, and further 429s cut from there. The rate never
-//     drops below limiterMinRate.
+//   - A 429 estimates the quota from the answers that were not throttled,
+//     and cuts the rate to limiterDecrease times the estimate (never to
+//     more than the current rate, never below limiterMinRate). Any answer
+//     but a 429 got through the flow control, a 5xx too (the gateway
+//     throttles before it forwards); no answer counts for nothing.
+//   - A 429 leaves the gateway without a token for us: from then on it
+//     cannot let through more than one request plus its quota times the
+//     time since. So the answers to requests sent since one of the last
+//     limiterAnchors 429s (at least limiterMinProof of them) prove that
+//     the quota is at least (answers - 1) / time; the highest such proof of
+//     the episode (limiterProofLife from its first 429) is the estimate.
+//   - Without a proof the estimate is the rate of answers in the last two
+//     seconds (in a younger process, since it started, over at least half
+//     a second), or with too few of those a guess, limiterGuess. While the
+//     rate recovers from a cut, a 429 keeps that cut's estimate, or lowers
+//     it to the rate of answers since the oldest 429 kept: a 429 with
+//     nothing new measured says nothing new about the quota.
+//   - 429s to requests sent before the cut do not cut again: they were on
+//     their way before it took effect. Answers to them that arrive after
+//     it got through too: they raise the estimate.
 //   - From the cut the rate grows back on a cubic curve: quickly at first,
 //     flat around the estimate limiterPlateau after the cut (where it
 //     spends most of its time), then faster and faster, to find out
 //     whether more is allowed now.
+//   - A 429 to a request sent below the proof is one a steady quota cannot
+//     give. The 429s are not the rate's (a gateway or backend refusing a
+//     share of requests whatever the rate), and cutting for them would
+//     only walk the rate down to limiterMinRate, each estimate measured
+//     from the rate the last one set. The episode's cuts are undone, and
+//     the share of 429s among the answers of the last two seconds becomes
+//     the background: while 429s keep coming (each within
+//     limiterProofLife of the last), a share up to halfway from it to all
+//     answers cuts nothing. The requests they refused still wait out their
+//     backoff.
 type limiter struct {
 	now func() time.Time
 
@@ -38,12 +59,41 @@ type limiter struct {
 	started  time.Time // the first request
 	tokens   float64
 	refilled time.Time // when tokens were last brought up to date
-	cut      bool      // a 429 has been seen
+	limiterCut
+	answered answerCounter // answers that got through the flow control
+	refused  answerCounter // 429s
+
+	// The episode: from a 429 met with no proof standing and the rate not
+	// recovering from a cut, for limiterProofLife. saved is the state
+	// before it, which an undo restores.
+	episodeAt time.Time
+	saved     limiterCut
+	// The episode's last limiterAnchors 429s, each with the answers to
+	// requests sent since it.
+	anchors [limiterAnchors]anchor
+	// proof is the highest lower bound of the quota they show; 0 while
+	// there is none.
+	proof float64
+
+	// background is the share of 429s that cutting has shown are not the
+	// rate's, last met at backgroundAt; 0 when there is none.
+	background   float64
+	backgroundAt time.Time
+}
+
+// anchor is a 429 at at; got counts the answers to requests sent since.
+type anchor struct {
+	at  time.Time
+	got int
+}
+
+// limiterCut is the state a cut sets and an undo restores.
+type limiterCut struct {
+	cut      bool // a 429 has been seen
 	cutAt    time.Time
 	estimate float64       // requests per second the gateway allowed at the last cut
 	window   time.Duration // what that estimate was measured over
 	before   float64       // the rate just before the last cut
-	answered answerCounter
 }
 
 const (
@@ -59,6 +109,13 @@ const (
 	limiterMinSample = 2
 	limiterMinWindow = 500 * time.Millisecond
 	limiterGuess     = 10.0
+	// A proof needs limiterMinProof answers since a 429, over at least
+	// limiterAnchorGap. An episode's proofs stand, and a background lasts
+	// between 429s, for limiterProofLife.
+	limiterMinProof  = 4
+	limiterProofLife = 2 * limiterPlateau
+	limiterAnchors   = 8
+	limiterAnchorGap = limiterMinWindow / 4
 )
 
 // limiterCubic makes rate(limiterPlateau after the cut) == estimate, with
@@ -129,7 +186,16 @@ func (l *limiter) succeeded(sentAt time.Time) {
 	defer l.mu.Unlock()
 	now := l.now()
 	l.answered.add(now)
-	if l.cut && sentAt.Before(l.cutAt) && now.Sub(l.cutAt) < l.window {
+	if !l.cut {
+		return
+	}
+	for i := range l.anchors {
+		if a := &l.anchors[i]; !a.at.IsZero() && !sentAt.Before(a.at) {
+			a.got++
+		}
+	}
+	l.prove(now)
+	if sentAt.Before(l.cutAt) && now.Sub(l.cutAt) < l.window {
 		l.estimate = min(l.estimate+1/l.window.Seconds(), l.before)
 	}
 }
@@ -138,28 +204,119 @@ func (l *limiter) succeeded(sentAt time.Time) {
 func (l *limiter) throttled(sentAt time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.cut && sentAt.Before(l.cutAt) {
-		return
-	}
 	now := l.now()
+	l.refused.add(now)
+	if l.cut {
+		l.addAnchor(now)
+		if sentAt.Before(l.cutAt) {
+			return
+		}
+	}
 	// What got through over the last two seconds, or, in a process younger
 	// than that, since it started: a new process that meets a quota its
 	// predecessor used up must not measure its first half second as if it
 	// were two (at least limiterMinWindow, so that a first burst is no
 	// rate).
-	l.window = min(2*time.Second, max(now.Sub(l.started), limiterMinWindow))
-	l.before = l.rate(now)
-	got := l.answered.count(now, l.window)
-	l.estimate = float64(got) / l.window.Seconds()
-	if got < limiterMinSample {
-		// Too few answers to measure anything: guess, and let further
-		// 429s cut from there.
-		l.estimate = limiterGuess
+	window := min(2*time.Second, max(now.Sub(l.started), limiterMinWindow))
+	got, refused := l.answered.count(now, window), l.refused.count(now, window)
+	share := float64(refused) / float64(got+refused)
+	if l.background > 0 {
+		if now.Sub(l.backgroundAt) < limiterProofLife && share <= (1+l.background)/2 {
+			l.backgroundAt = now
+			return
+		}
+		l.background = 0
 	}
-	l.estimate = max(limiterMinRate, min(l.before, l.estimate))
+	rate := l.rate(now)
+	l.prove(now)
+	if l.proof > 0 && rate < l.proof {
+		// No cut since the request was sent, so it went at this rate or
+		// less: a rate the gateway has let through since an earlier 429.
+		l.limiterCut = l.saved
+		l.proof = 0
+		clear(l.anchors[:])
+		l.background, l.backgroundAt = share, now
+		return
+	}
+	recovering := l.cut && now.Sub(l.cutAt) < limiterPlateau
+	if l.proof == 0 && !recovering {
+		l.saved = l.limiterCut
+		l.episodeAt = now
+		clear(l.anchors[:])
+		l.addAnchor(now)
+	}
+	l.window = window
+	l.before = rate
+	switch {
+	case l.proof > 0:
+		l.estimate = min(rate, l.proof)
+	case recovering:
+		// Nothing proven since the last cut: hold its estimate, or come
+		// down to the rate of answers since the oldest anchor.
+		if n, since := l.sinceOldest(now); n >= limiterMinSample {
+			l.estimate = min(l.estimate, float64(n)/since.Seconds())
+		}
+	case got < limiterMinSample:
+		// Too few answers to measure anything: guess.
+		l.estimate = min(rate, limiterGuess)
+	default:
+		l.estimate = min(rate, float64(got)/window.Seconds())
+	}
+	l.estimate = max(limiterMinRate, l.estimate)
 	l.cut, l.cutAt = true, now
 	l.tokens = 0 // the gateway has none left for us now either
 	l.refilled = now
+}
+
+// addAnchor records a 429 at now in place of the oldest anchor, unless
+// the newest is less than limiterAnchorGap old: anchors that far apart
+// reach back limiterAnchors × limiterAnchorGap however fast 429s come.
+// l.mu is held.
+func (l *limiter) addAnchor(now time.Time) {
+	var newest time.Time
+	for _, a := range l.anchors {
+		if a.at.After(newest) {
+			newest = a.at
+		}
+	}
+	if !newest.IsZero() && now.Sub(newest) < limiterAnchorGap {
+		return
+	}
+	oldest := &l.anchors[0]
+	for i := range l.anchors {
+		if l.anchors[i].at.Before(oldest.at) {
+			oldest = &l.anchors[i]
+		}
+	}
+	*oldest = anchor{at: now}
+}
+
+// sinceOldest returns the answers since the oldest anchor and its age, or
+// 0, 0 if there is none limiterAnchorGap old. l.mu is held.
+func (l *limiter) sinceOldest(now time.Time) (int, time.Duration) {
+	var oldest *anchor
+	for i := range l.anchors {
+		if a := &l.anchors[i]; !a.at.IsZero() && (oldest == nil || a.at.Before(oldest.at)) {
+			oldest = a
+		}
+	}
+	if oldest == nil || now.Sub(oldest.at) < limiterAnchorGap {
+		return 0, 0
+	}
+	return oldest.got, now.Sub(oldest.at)
+}
+
+// prove brings the proof up to date; l.mu is held.
+func (l *limiter) prove(now time.Time) {
+	if !l.cut || now.Sub(l.episodeAt) >= limiterProofLife {
+		l.proof = 0
+		return
+	}
+	for _, a := range l.anchors {
+		if since := now.Sub(a.at); !a.at.IsZero() && a.got >= limiterMinProof && since >= limiterAnchorGap {
+			l.proof = max(l.proof, float64(a.got-1)/since.Seconds())
+		}
+	}
 }
 
 // currentRate is the rate now, for tests.

@@ -3,9 +3,16 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/cloudsec/terraform-provider-hss/internal/simulator"
 )
 
 // fakeClock is a clock tests move by hand.
@@ -154,21 +161,374 @@ func TestLimiterYoungProcessMeasuresOverItsAge(t *testing.T) {
 }
 
 // A 429 with too few answers to measure from cuts to 0.8 × a guess;
-// further 429s cut from the rate, down to limiterMinRate and no further.
+// further 429s with nothing measured since hold there: they say nothing
+// new. A measured estimate below limiterMinRate is limiterMinRate.
 func TestLimiterGuessAndFloor(t *testing.T) {
 	clock := &fakeClock{t: time.Unix(1000, 0)}
 	l := newLimiter(clock.now)
 	l.throttled(clock.now())
 	if got := l.currentRate(); !near(got, limiterDecrease*limiterGuess) {
-		t.Fatalf("rate %v after a lone 429, want 0.8 × %v", got, limiterGuess)
+		t.Fatalf("rate %v after a lone 429, want 0.8 × %v", got, limiterDecrease*limiterGuess)
 	}
 	for i := 0; i < 30; i++ {
 		clock.advance(100 * time.Millisecond)
 		l.throttled(clock.now())
 	}
+	if got := l.currentRate(); got < limiterDecrease*limiterGuess || got > limiterGuess {
+		t.Fatalf("rate %v after 429s with nothing measured, want it held between 0.8 × %v and %v", got, limiterGuess, limiterGuess)
+	}
+	clock.advance(time.Minute)
+	sent := clock.now()
+	clock.advance(time.Second)
+	l.succeeded(sent)
+	clock.advance(time.Second / 2)
+	l.succeeded(sent)
+	l.throttled(clock.now()) // 2 answers in 2 s: 1 per second
 	if got := l.currentRate(); got != limiterMinRate {
 		t.Fatalf("rate %v, want the floor %v", got, limiterMinRate)
 	}
+}
+
+// Answers since a 429 prove a lower bound of the quota; a 429 sent below
+// it undoes the episode's cuts, and the share of 429s then seen is the
+// background: 429s at it cut nothing, more than halfway from it to all
+// answers cut again, and it is forgotten limiterProofLife after the last
+// 429.
+func TestLimiterUndoesCutsAQuotaCannotExplain(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1000, 0)}
+	l := newLimiter(clock.now)
+	start(t, l)
+	clock.advance(time.Hour) // long past the slow start
+	l.throttled(clock.now())
+	if got := l.currentRate(); !near(got, limiterDecrease*limiterGuess) {
+		t.Fatalf("rate %v after the first 429, want 0.8 × the guess", got)
+	}
+	for range 6 { // 6 answers in a second since the 429: the quota is at least 5/s
+		clock.advance(time.Second / 6)
+		l.succeeded(clock.now())
+	}
+	l.throttled(clock.now()) // sent at 8/s or so, above the proof: a quota may refuse it
+	if got := l.currentRate(); !near(got, limiterDecrease*5) {
+		t.Fatalf("rate %v after a 429 above the proof, want 0.8 × the proof of 5/s", got)
+	}
+	clock.advance(100 * time.Millisecond)
+	l.throttled(clock.now()) // sent at 4/s: no steady quota of 5/s or more refuses that
+	if got := l.currentRate(); got != limiterMaxRate {
+		t.Fatalf("rate %v after a 429 below the proof, want the cuts undone: %v", got, limiterMaxRate)
+	}
+	if !near(l.background, 3.0/9) {
+		t.Fatalf("background %v, want the share of 429s in the window, 3 of 9", l.background)
+	}
+
+	for range 4 { // 429s at a third of the answers: the background
+		for range 2 {
+			clock.advance(50 * time.Millisecond)
+			l.succeeded(clock.now())
+		}
+		clock.advance(50 * time.Millisecond)
+		l.throttled(clock.now())
+		if got := l.currentRate(); got != limiterMaxRate {
+			t.Fatalf("rate %v after a 429 at the background share, want no cut", got)
+		}
+	}
+	for range 20 { // then 429s only: far above the background
+		clock.advance(100 * time.Millisecond)
+		l.throttled(clock.now())
+	}
+	if got := l.currentRate(); got >= limiterMaxRate {
+		t.Fatalf("rate %v after 429s far above the background share, want a cut", got)
+	}
+
+	l = newLimiter(clock.now)
+	start(t, l)
+	l.background, l.backgroundAt = 0.5, clock.now()
+	clock.advance(limiterProofLife)
+	for range 9 {
+		l.succeeded(clock.now())
+	}
+	l.throttled(clock.now()) // a tenth of the answers, but the background is gone
+	if got := l.currentRate(); got >= limiterMaxRate || l.background != 0 {
+		t.Fatalf("rate %v, background %v: a 429 limiterProofLife after the last one still met the background", got, l.background)
+	}
+}
+
+// drive sends requests as fast as l and a client that wants demand
+// requests per second allow, for d; gateway answers each at once: true for
+// a 429. It returns the answers that got through and the 429s, and fails
+// the test if a cut was ever undone when undo is false.
+func drive(t *testing.T, l *limiter, clock *fakeClock, d time.Duration, demand float64, undo bool, gateway func(now time.Time) bool) (ok, throttled int) {
+	t.Helper()
+	gap := time.Duration(float64(time.Second) / demand)
+	for end := clock.now().Add(d); clock.now().Before(end); {
+		at, wait := l.take()
+		if wait > 0 {
+			clock.advance(wait)
+			continue
+		}
+		if gateway(at) {
+			throttled++
+			l.throttled(at)
+			if !undo && l.background > 0 {
+				t.Fatalf("after %d answers and %d 429s: the cuts were undone, the quota taken for a background of %.2f", ok, throttled, l.background)
+			}
+		} else {
+			ok++
+			l.succeeded(at)
+		}
+		clock.advance(gap)
+	}
+	return ok, throttled
+}
+
+// quota is the gateway's flow control: a token bucket of perSecond
+// tokens, refilled continuously, starting with tokens.
+func quota(clock *fakeClock, perSecond, tokens float64) func(time.Time) bool {
+	last := clock.now()
+	return func(now time.Time) bool {
+		tokens = min(perSecond, tokens+now.Sub(last).Seconds()*perSecond)
+		last = now
+		if tokens < 1 {
+			return true
+		}
+		tokens--
+		return false
+	}
+}
+
+// Under a steady quota the limiter settles below it: few 429s, most of
+// the quota used, and no cut is ever undone, whether the process starts
+// with the quota unused or used up by its predecessor.
+func TestLimiterFollowsASteadyQuota(t *testing.T) {
+	for _, q := range []float64{3, 10, 50} {
+		for _, full := range []bool{true, false} {
+			clock := &fakeClock{t: time.Unix(1000, 0)}
+			l := newLimiter(clock.now)
+			tokens := 0.0
+			if full {
+				tokens = q
+			}
+			const d = time.Minute
+			ok, throttled := drive(t, l, clock, d, 500, false, quota(clock, q, tokens))
+			t.Logf("quota %v/s, bucket full %v: %d answers, %d 429s in %v", q, full, ok, throttled, d)
+			if throttled*10 > ok {
+				t.Errorf("quota %v/s, bucket full %v: %d 429s for %d answers, want at most 1 per 10", q, full, throttled, ok)
+			}
+			if float64(ok) < 0.75*q*d.Seconds() {
+				t.Errorf("quota %v/s, bucket full %v: %d answers in %v, want at least 3/4 of the %v the quota allows", q, full, ok, d, q*d.Seconds())
+			}
+		}
+	}
+}
+
+// A gateway that refuses every nth request whatever the rate: cutting
+// changes nothing, so after the first cuts are disproved the client runs
+// at the rate it wants. Today's limiter sat at limiterMinRate.
+func TestLimiterIgnoresThrottlingThatCuttingDoesNotChange(t *testing.T) {
+	for _, every := range []int{3, 5} { // 429+500 per read; 429, 500, 503, 502
+		clock := &fakeClock{t: time.Unix(1000, 0)}
+		l := newLimiter(clock.now)
+		n := 0
+		const demand, d = 50.0, 20 * time.Second
+		ok, throttled := drive(t, l, clock, d, demand, true, func(time.Time) bool { n++; return n%every == 1 })
+		t.Logf("every %dth refused: %d answers, %d 429s in %v; rate %.1f/s", every, ok, throttled, d, l.currentRate())
+		if sent := float64(ok + throttled); sent < 0.8*demand*d.Seconds() {
+			t.Errorf("every %dth refused: %v requests in %v, want at least 0.8 × the %v the client wanted: the limiter held it back", every, sent, d, demand*d.Seconds())
+		}
+		if got := l.currentRate(); got < demand {
+			t.Errorf("every %dth refused: rate %.1f/s at the end, want at least the %v/s the client wants", every, got, demand)
+		}
+	}
+}
+
+// The issue's case: 30 reads, each meeting a 429 and then a 500 (or 429,
+// 500, 503, 502) before its answer, one read at a time against the
+// simulator. The backoffs are fixed (RetryWaitMin = RetryWaitMax, and the
+// 429s carry no Retry-After), so a read waits exactly its faults × wait.
+// The run must finish within twice what its backoffs and its requests' own
+// time need, with the limiter far above its floor at the end. Today's
+// limiter measured the quota from its own ever lower rate and sat at
+// limiterMinRate: a minute and more.
+func TestLimiterRecoversFromMixedFaults(t *testing.T) {
+	const reads, wait = 30, 100 * time.Millisecond
+	for _, faults := range [][]int{{429, 500}, {429, 500, 503, 502}} {
+		t.Run(fmt.Sprint(faults), func(t *testing.T) {
+			t.Parallel()
+			sim := simulator.New(simulator.Options{})
+			srv := simulator.NewServer(sim)
+			t.Cleanup(srv.Close)
+			log := &attemptLog{}
+			c, err := New(Config{
+				Endpoint: srv.URL, Region: "cn-north-4", ProjectID: simulator.DefaultProjectID,
+				Credentials: Credentials{AccessKey: simulator.DefaultAccessKey, SecretKey: simulator.DefaultSecretKey},
+				MaxRetries:  len(faults), RetryWaitMin: wait, RetryWaitMax: wait, Logger: log,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			backoffs := time.Duration(reads*len(faults)) * wait
+			// A cut-off that never binds a run the assertion below would
+			// pass, so that today's run fails in seconds, not minutes.
+			ctx, cancel := context.WithTimeout(context.Background(), 3*backoffs)
+			defer cancel()
+			start := time.Now()
+			for i := range reads {
+				for _, status := range faults {
+					sim.InjectAt(simulator.BaselineStatistic, simulator.Fault{Status: status})
+				}
+				name := fmt.Sprintf("img-%d", i)
+				if _, err := c.GetBaselineStatistic(ctx, Scope{}, BaselineStatisticQuery{ImageType: "private_image", ImageName: &name}); err != nil {
+					t.Fatalf("read %d of %d failed after %v, when the backoffs of all %d reads need %v; the limiter's rate is %.1f/s: %v",
+						i+1, reads, time.Since(start).Round(time.Millisecond), reads, backoffs, c.limiter.currentRate(), err)
+				}
+			}
+			elapsed := time.Since(start)
+			waits, waited, requests := log.totals()
+			if waits != reads*len(faults) || waited != backoffs {
+				t.Fatalf("%d waits of %v in all, want %d of %v each: the faults did not go as planned", waits, waited, reads*len(faults), wait)
+			}
+			if n := len(sim.Requests()); n != reads*(len(faults)+1) {
+				t.Fatalf("%d requests, want %d", n, reads*(len(faults)+1))
+			}
+			bound := 2 * (backoffs + requests)
+			t.Logf("%d reads with %v each: %v in all; backoffs %v, the requests' own time %v: %.2f × what they need (at most 2); rate at the end %.0f/s",
+				reads, faults, elapsed.Round(time.Millisecond), backoffs, requests, elapsed.Seconds()/(backoffs+requests).Seconds(), c.limiter.currentRate())
+			if elapsed > bound {
+				t.Errorf("%v, more than twice the %v the backoffs and the requests' own time need", elapsed.Round(time.Millisecond), (backoffs + requests).Round(time.Millisecond))
+			}
+			if rate := c.limiter.currentRate(); rate < limiterGuess {
+				t.Errorf("rate %.1f/s at the end, want at least %v/s: the faults pulled the estimate down to the floor", rate, limiterGuess)
+			}
+		})
+	}
+}
+
+// BenchmarkMixedFaults is the issue's case as a plan runs it: 30 reads,
+// 10 at a time (Terraform's default parallelism), each meeting the faults
+// before its answer, with the client's default waits and max_retries. It
+// reports the run's wall time, the longest chain of backoff waits one of
+// the 10 went through (what the backoffs alone need), and their ratio.
+func BenchmarkMixedFaults(b *testing.B) {
+	for _, faults := range [][]int{{429, 500}, {429, 500, 503, 502}} {
+		b.Run(fmt.Sprint(faults), func(b *testing.B) {
+			var wall, chain time.Duration
+			runs := 0
+			for b.Loop() {
+				w, c := mixedFaultsTenAtATime(b, faults)
+				wall, chain, runs = wall+w, chain+c, runs+1
+			}
+			b.ReportMetric(wall.Seconds()/float64(runs), "s-wall")
+			b.ReportMetric(chain.Seconds()/float64(runs), "s-backoffs")
+			b.ReportMetric(wall.Seconds()/chain.Seconds(), "x-backoffs")
+		})
+	}
+}
+
+func mixedFaultsTenAtATime(b *testing.B, faults []int) (wall, chain time.Duration) {
+	const reads, inFlight = 30, 10
+	srv := httptest.NewServer(&perReadFaults{next: simulator.New(simulator.Options{}), statuses: faults, seen: map[string]int{}})
+	defer srv.Close()
+	c, err := New(Config{
+		Endpoint: srv.URL, Region: "cn-north-4", ProjectID: simulator.DefaultProjectID,
+		Credentials: Credentials{AccessKey: simulator.DefaultAccessKey, SecretKey: simulator.DefaultSecretKey},
+		MaxRetries:  DefaultMaxRetries, Logger: chainLog{},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	jobs := make(chan int)
+	chains := make([]time.Duration, inFlight)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range inFlight {
+		wg.Go(func() {
+			ctx := context.WithValue(context.Background(), chainKey{}, &chains[w])
+			for i := range jobs {
+				name := fmt.Sprintf("img-%d", i)
+				if _, err := c.GetBaselineStatistic(ctx, Scope{}, BaselineStatisticQuery{ImageType: "private_image", ImageName: &name}); err != nil {
+					b.Error(err)
+				}
+			}
+		})
+	}
+	for i := range reads {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	wall = time.Since(start)
+	for _, c := range chains {
+		chain = max(chain, c)
+	}
+	return wall, chain
+}
+
+// perReadFaults answers each read's first attempts (a read is an image
+// name) with statuses, in order, and passes the rest to next.
+type perReadFaults struct {
+	next     http.Handler
+	statuses []int
+	mu       sync.Mutex
+	seen     map[string]int
+}
+
+func (p *perReadFaults) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	key := r.URL.Query().Get("image_name")
+	p.mu.Lock()
+	n := p.seen[key]
+	p.seen[key]++
+	p.mu.Unlock()
+	if n >= len(p.statuses) {
+		p.next.ServeHTTP(w, r)
+		return
+	}
+	code := map[int]string{429: "APIGW.0308", 500: "HSS.0500"}[p.statuses[n]]
+	if code == "" {
+		code = "APIGW.0202"
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(p.statuses[n])
+	fmt.Fprintf(w, `{"error_code":%q,"error_msg":"injected"}`, code)
+}
+
+// chainLog adds each wait before a retry to the chain in its context.
+type chainLog struct{}
+
+type chainKey struct{}
+
+func (chainLog) Debug(ctx context.Context, _ string, fields map[string]any) {
+	if ms, ok := fields["retry_in_ms"].(int64); ok {
+		if c, ok := ctx.Value(chainKey{}).(*time.Duration); ok {
+			*c += time.Duration(ms) * time.Millisecond
+		}
+	}
+}
+
+// attemptLog adds up the client's debug records: the waits before retries
+// and the attempts' own durations.
+type attemptLog struct {
+	mu       sync.Mutex
+	waits    int
+	waited   time.Duration
+	requests time.Duration
+}
+
+func (l *attemptLog) Debug(_ context.Context, msg string, fields map[string]any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if ms, ok := fields["retry_in_ms"].(int64); ok {
+		l.waits++
+		l.waited += time.Duration(ms) * time.Millisecond
+		return
+	}
+	if ms, ok := fields["duration_ms"].(int64); ok && strings.HasPrefix(msg, "HSS request") {
+		l.requests += time.Duration(ms) * time.Millisecond
+	}
+}
+
+func (l *attemptLog) totals() (int, time.Duration, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.waits, l.waited, l.requests
 }
 
 // Requests wait for tokens at the rate; a cut applies to those already
