@@ -15,12 +15,17 @@ action "hss_image_scan" "release" {
 # more and fails the apply when the tag no longer names expected_digest
 # (moved since plan), the scan is older than max_scan_age or failed, or the
 # image no longer passes the policy (an exception lapsed since plan).
+#
+# Its selector is read from data.hss_image_gate.release (the same values
+# main.tf gave it) so that the action runs after that read, and so after the
+# scan: Terraform starts a before_create action as soon as the action's own
+# configuration is known, whatever the triggering resource depends_on.
 action "hss_image_gate" "release" {
   config {
-    image_type      = local.image.image_type
-    namespace       = local.image.namespace
-    image_name      = local.image.image_name
-    image_version   = local.image.image_version
+    image_type      = data.hss_image_gate.release.image_type
+    namespace       = data.hss_image_gate.release.namespace
+    image_name      = data.hss_image_gate.release.image_name
+    image_version   = data.hss_image_gate.release.image_version
     expected_digest = var.expected_digest
     max_scan_age    = "24h"
     policy          = local.policy
