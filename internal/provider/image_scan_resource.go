@@ -29,7 +29,16 @@ var (
 	_ resource.Resource                   = (*imageScanResource)(nil)
 	_ resource.ResourceWithConfigure      = (*imageScanResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*imageScanResource)(nil)
+	_ resource.ResourceWithUpgradeState   = (*imageScanResource)(nil)
 )
+
+// imageScanSchemaVersion is the version of the resource's state layout: 0
+// is the first. State written by any released version must be read by the
+// next (image_scan_upgrade_test.go plans the committed state fixture of
+// every version). Bump it only when older state no longer fits the schema
+// (an attribute renamed or its type changed; adding an attribute needs no
+// bump), and add an upgrader from every older version in UpgradeState.
+const imageScanSchemaVersion = 0
 
 // A scan is never asked for twice by accident (the export's rule,
 // export_resume.go). When Create fails after HSS accepted the scan request
@@ -84,6 +93,7 @@ func (r *imageScanResource) Schema(ctx context.Context, _ resource.SchemaRequest
 		result[name] = schema.StringAttribute{Computed: true, Description: desc}
 	}
 	resp.Schema = schema.Schema{
+		Version: imageScanSchemaVersion,
 		Description: "Has HSS scan exactly these images, once, and waits until each shows a scan that ended after the request: proof of a fresh result " +
 			"without comparing clocks, because before asking the provider records each image's `latest_scan_time` (`previous_scanned_at`) and waits for a " +
 			"`scan_status` of `success` with a later `latest_scan_time`. A failed scan is an error naming the image, its `scan_failed_code` and description.\n\n" +
@@ -125,6 +135,14 @@ func (r *imageScanResource) Schema(ctx context.Context, _ resource.SchemaRequest
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, CreateDescription: "How long the scan may take, 30 minutes by default (for example `45m`); must be positive. " + scanTimeoutWords}),
 		},
 	}
+}
+
+// UpgradeState upgrades state of an older schema version to the current
+// one, directly from each older version. There is none yet: version 0 is
+// the first. An upgrader from version N takes PriorSchema, the schema of
+// version N as released, and is proved by the fixture vN.tfstate.
+func (r *imageScanResource) UpgradeState(context.Context) map[int64]resource.StateUpgrader {
+	return map[int64]resource.StateUpgrader{}
 }
 
 func (r *imageScanResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
