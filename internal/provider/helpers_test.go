@@ -336,10 +336,18 @@ func (h *protocolHarness) noErrors(what string, diags []*tfprotov6.Diagnostic) {
 	}
 }
 
-// invoke returns the progress messages and the completion diagnostics.
+// invoke invokes the export action: its progress messages and its
+// completion diagnostics.
 func (h *protocolHarness) invoke(cfg *tfprotov6.DynamicValue) ([]string, []*tfprotov6.Diagnostic) {
 	h.t.Helper()
-	stream, err := h.server.InvokeAction(h.t.Context(), &tfprotov6.InvokeActionRequest{ActionType: "hss_image_baseline_export", Config: cfg})
+	return h.invokeAction("hss_image_baseline_export", cfg)
+}
+
+// invokeAction invokes an action: its progress messages and its
+// completion diagnostics, of exactly one completed event.
+func (h *protocolHarness) invokeAction(typeName string, cfg *tfprotov6.DynamicValue) ([]string, []*tfprotov6.Diagnostic) {
+	h.t.Helper()
+	stream, err := h.server.InvokeAction(h.t.Context(), &tfprotov6.InvokeActionRequest{ActionType: typeName, Config: cfg})
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -59,26 +59,7 @@ func (h *protocolHarness) invokeGate(cfg *tfprotov6.DynamicValue) ([]string, []*
 	if diagText(v.Diagnostics, tfprotov6.DiagnosticSeverityError) != "" {
 		return nil, v.Diagnostics
 	}
-	stream, err := h.server.InvokeAction(h.t.Context(), &tfprotov6.InvokeActionRequest{ActionType: typeName, Config: cfg})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	var progress []string
-	var completed []*tfprotov6.Diagnostic
-	done := 0
-	for ev := range stream.Events {
-		switch e := ev.Type.(type) {
-		case tfprotov6.ProgressInvokeActionEventType:
-			progress = append(progress, e.Message)
-		case tfprotov6.CompletedInvokeActionEventType:
-			completed = e.Diagnostics
-			done++
-		}
-	}
-	if done != 1 {
-		h.t.Fatalf("%d completed events, want 1", done)
-	}
-	return progress, completed
+	return h.invokeAction(typeName, cfg)
 }
 
 func gateSelector(namespace, name, version, digest string, extra map[string]tftypes.Value) map[string]tftypes.Value {

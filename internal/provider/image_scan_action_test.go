@@ -45,21 +45,7 @@ func scanActionConfig(h *protocolHarness, set map[string]tftypes.Value) *tfproto
 
 func invokeScan(h *protocolHarness, cfg *tfprotov6.DynamicValue) ([]string, []*tfprotov6.Diagnostic) {
 	h.t.Helper()
-	stream, err := h.server.InvokeAction(h.t.Context(), &tfprotov6.InvokeActionRequest{ActionType: "hss_image_scan", Config: cfg})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	var progress []string
-	var completed []*tfprotov6.Diagnostic
-	for ev := range stream.Events {
-		switch e := ev.Type.(type) {
-		case tfprotov6.ProgressInvokeActionEventType:
-			progress = append(progress, e.Message)
-		case tfprotov6.CompletedInvokeActionEventType:
-			completed = e.Diagnostics
-		}
-	}
-	return progress, completed
+	return h.invokeAction("hss_image_scan", cfg)
 }
 
 func newScanHarness(t *testing.T, scanDelay time.Duration) *protocolHarness {
