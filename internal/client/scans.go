@@ -12,8 +12,8 @@ import (
 )
 
 // Scanning and synchronising (vulnerabilities-and-scans.md §8,
-// scan-status.md §2): RunImageSynchronize, CreateManualImageScanTask and
-// ListImageScanTask. Neither request returns an id: completion is read
+// scan-status.md §2): RunImageSynchronize, CreateImageSynchronizeTask,
+// CreateManualImageScanTask and ListImageScanTask. Neither request returns an id: completion is read
 // from the images' own scan_status and latest_scan_time (internal/images,
 // WaitForScan), and progress from the task list.
 
@@ -48,6 +48,93 @@ func (c *Client) RunImageSynchronize(ctx context.Context, scope Scope, imageType
 	return c.acknowledge(ctx, &request{
 		method:   http.MethodPost,
 		segments: c.projectPath("image", "synchronize"),
+		body:     body,
+		scope:    scope,
+		retry:    retryUnsent, // it starts a synchronisation; the zero value, said aloud
+	})
+}
+
+// Registry types of CreateImageSynchronizeTask's registry_info.
+const (
+	RegistrySwrPrivate    = "SwrPrivate"
+	RegistrySwrShared     = "SwrShared"
+	RegistrySwrEnterprise = "SwrEnterprise"
+	RegistryHarbor        = "Harbor"
+	RegistryJfrog         = "Jfrog"
+	RegistryOther         = "Other"
+)
+
+// RegistryTypes are the registry_type values CreateImageSynchronizeTask takes.
+var RegistryTypes = []string{RegistrySwrPrivate, RegistrySwrShared, RegistrySwrEnterprise, RegistryHarbor, RegistryJfrog, RegistryOther}
+
+// RegistryTypeOf is the registry_type of the registry an image of
+// imageType (the image lists' image_type) comes from, "" for the types
+// that have no registry (local_image, cicd).
+func RegistryTypeOf(imageType string) string {
+	switch imageType {
+	case "private_image":
+		return RegistrySwrPrivate
+	case "shared_image":
+		return RegistrySwrShared
+	case "instance_image":
+		return RegistrySwrEnterprise
+	case "harbor":
+		return RegistryHarbor
+	case "jfrog":
+		return RegistryJfrog
+	}
+	return ""
+}
+
+// RegistryRef names one registry to synchronise: its registry_id and
+// registry_type, as the image lists' records give them.
+type RegistryRef struct {
+	ID   string `json:"registry_id"`
+	Type string `json:"registry_type"`
+}
+
+type imageSyncTaskBody struct {
+	SyncAll    bool          `json:"sync_all_registries"` // required: always sent
+	Registries []RegistryRef `json:"registry_info,omitempty"`
+}
+
+// CreateImageSynchronizeTask asks HSS to synchronise its image lists with
+// registries of any type (SWR private, shared and enterprise, Harbor,
+// Jfrog, other): POST /v5/{project_id}/image/image-sync/tasks. Either
+// all is true and registries is empty (every registry HSS knows), or all
+// is false and registries names at least one (each with its registry_id
+// and one of RegistryTypes): never every registry by accident. It returns
+// once HSS accepted the request: no task id comes back; the images appear
+// in the lists later and the task in the task list (type image_sync). A
+// 2xx answer that carries a non-zero error_code is an *APIError. Retried
+// only where HSS cannot have acted on it, as RunImageSynchronize.
+func (c *Client) CreateImageSynchronizeTask(ctx context.Context, scope Scope, registries []RegistryRef, all bool) error {
+	if all && len(registries) > 0 {
+		return fmt.Errorf("a synchronise task names either every registry or %d of them, not both", len(registries))
+	}
+	if !all && len(registries) == 0 {
+		return fmt.Errorf("a synchronise task names at least one registry unless it asks for every one")
+	}
+	seen := map[RegistryRef]bool{}
+	for i, r := range registries {
+		if r.ID == "" {
+			return fmt.Errorf("registry %d: no registry_id", i+1)
+		}
+		if !slices.Contains(RegistryTypes, r.Type) {
+			return fmt.Errorf("registry %d (%s): registry_type %q is not one of %v", i+1, r.ID, r.Type, RegistryTypes)
+		}
+		if seen[r] {
+			return fmt.Errorf("registry %d (%s, %s) is named twice", i+1, r.ID, r.Type)
+		}
+		seen[r] = true
+	}
+	body, err := json.Marshal(imageSyncTaskBody{SyncAll: all, Registries: registries})
+	if err != nil {
+		return err
+	}
+	return c.acknowledge(ctx, &request{
+		method:   http.MethodPost,
+		segments: c.projectPath("image", "image-sync", "tasks"),
 		body:     body,
 		scope:    scope,
 		retry:    retryUnsent, // it starts a synchronisation; the zero value, said aloud

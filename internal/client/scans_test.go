@@ -49,6 +49,70 @@ func answer(status int, body string) func(w http.ResponseWriter) {
 	}
 }
 
+func TestCreateImageSynchronizeTask(t *testing.T) {
+	const path = "/v5/0a1b2c3d4e5f4a6b8c9d0e1f2a3b4c5d/image/image-sync/tasks"
+	harbor := []client.RegistryRef{{ID: "reg-harbor", Type: client.RegistryHarbor}, {ID: "reg-ee", Type: client.RegistrySwrEnterprise}}
+	for _, tc := range []struct {
+		name     string
+		regs     []client.RegistryRef
+		all      bool
+		answers  []func(http.ResponseWriter)
+		requests int
+		body     string
+		err      string // "" for success
+	}{
+		{"two registries", harbor, false, []func(http.ResponseWriter){answer(200, `{}`)}, 1,
+			`{"sync_all_registries":false,"registry_info":[{"registry_id":"reg-harbor","registry_type":"Harbor"},{"registry_id":"reg-ee","registry_type":"SwrEnterprise"}]}`, ""},
+		{"every registry", nil, true, []func(http.ResponseWriter){answer(200, ``)}, 1, `{"sync_all_registries":true}`, ""},
+		{"a 200 with an error code", harbor[:1], false, []func(http.ResponseWriter){answer(200, `{"error_code": 1043, "error_description": "registry offline"}`)}, 1,
+			`{"sync_all_registries":false,"registry_info":[{"registry_id":"reg-harbor","registry_type":"Harbor"}]}`,
+			"POST " + path + ": HTTP 200 OK, error_code 1043: registry offline (request id req-1)"},
+		{"503: HSS may have acted, not retried", harbor[:1], false, []func(http.ResponseWriter){answer(503, `{}`), answer(200, `{}`)}, 1,
+			`{"sync_all_registries":false,"registry_info":[{"registry_id":"reg-harbor","registry_type":"Harbor"}]}`, "HTTP 503"},
+		{"429: refused before HSS acted, retried", harbor[:1], false, []func(http.ResponseWriter){answer(429, `{}`), answer(200, `{}`)}, 2,
+			`{"sync_all_registries":false,"registry_info":[{"registry_id":"reg-harbor","registry_type":"Harbor"}]}`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, got := recordingServer(t, tc.answers...)
+			c := newClient(t, srv.URL, aksk)
+			err := c.CreateImageSynchronizeTask(context.Background(), client.Scope{}, tc.regs, tc.all)
+			if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+				t.Fatalf("got %v, want %q", err, tc.err)
+			}
+			reqs := got()
+			if len(reqs) != tc.requests {
+				t.Fatalf("%d requests, want %d", len(reqs), tc.requests)
+			}
+			for _, r := range reqs {
+				if r.method != http.MethodPost || r.path != path || string(r.body) != tc.body {
+					t.Fatalf("sent %s %s %s, want body %s", r.method, r.path, r.body, tc.body)
+				}
+			}
+		})
+	}
+	srv, got := recordingServer(t, answer(200, `{}`))
+	c := newClient(t, srv.URL, aksk)
+	for _, tc := range []struct {
+		name string
+		regs []client.RegistryRef
+		all  bool
+		err  string
+	}{
+		{"nothing named", nil, false, "at least one registry"},
+		{"both", harbor, true, "either every registry or 2 of them"},
+		{"no id", []client.RegistryRef{{Type: client.RegistryHarbor}}, false, "registry 1: no registry_id"},
+		{"unknown type", []client.RegistryRef{{ID: "r", Type: "harbor"}}, false, `registry_type "harbor" is not one of`},
+		{"twice", []client.RegistryRef{harbor[0], harbor[0]}, false, "named twice"},
+	} {
+		if err := c.CreateImageSynchronizeTask(context.Background(), client.Scope{}, tc.regs, tc.all); err == nil || !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("%s: got %v, want %q", tc.name, err, tc.err)
+		}
+	}
+	if n := len(got()); n != 0 {
+		t.Fatalf("%d requests for refused arguments", n)
+	}
+}
+
 func TestRunImageSynchronize(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
