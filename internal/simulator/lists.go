@@ -321,7 +321,7 @@ func registryRecord(img *Image, id int, now int64) map[string]any {
 	rec["id"] = id
 	rec["namespace"] = img.Namespace
 	rec["image_type"] = img.Type
-	rec["registry_id"] = "reg-" + strings.ToLower(img.RegistryName)
+	rec["registry_id"] = registryID(img)
 	rec["registry_name"] = img.RegistryName
 	rec["registry_type"] = registryTypes[img.Type]
 	rec["latest_version"] = img.LatestVersion

@@ -14,7 +14,8 @@ import (
 
 // Scanning and synchronising (vulnerabilities-and-scans.md §8,
 // scan-status.md §2). Nothing returns an id: a synchronise request makes
-// the images marked NotSynchronised of its type listed SyncDelay later; a
+// the images marked NotSynchronised of its type listed SyncDelay later, a
+// synchronise task those of its registries (or of every registry); a
 // manual scan task makes each of its images waiting_for_scan, then
 // scanning, then success (or failed with the image's FailScan code)
 // ScanDelay after the request, its latest_scan_time moving to that
@@ -23,6 +24,8 @@ import (
 const (
 	// ImageSynchronize is RunImageSynchronize, POST /v5/{project_id}/image/synchronize.
 	ImageSynchronize Endpoint = "image-synchronize"
+	// ImageSyncTasks is CreateImageSynchronizeTask, POST /v5/{project_id}/image/image-sync/tasks.
+	ImageSyncTasks Endpoint = "image-sync-tasks"
 	// ImageScanTasks is CreateManualImageScanTask, POST /v5/{project_id}/image/image-scan/tasks.
 	ImageScanTasks Endpoint = "image-scan-tasks"
 	// ImageTasks is ListImageScanTask, GET /v5/{project_id}/image/tasks.
@@ -39,6 +42,8 @@ func matchScans(rest string) (route, bool) {
 	switch rest {
 	case "image/synchronize":
 		return route{ImageSynchronize, http.MethodPost, ""}, true
+	case "image/image-sync/tasks":
+		return route{ImageSyncTasks, http.MethodPost, ""}, true
 	case "image/image-scan/tasks":
 		return route{ImageScanTasks, http.MethodPost, ""}, true
 	case "image/tasks":
@@ -72,11 +77,39 @@ type taskImage struct {
 	risky    bool
 }
 
-// syncRequest is a synchronise request that has not taken effect yet.
+// syncRequest is a synchronise request that has not taken effect yet:
+// of one SWR image type (RunImageSynchronize), or of registries, or of
+// every registry (CreateImageSynchronizeTask).
 type syncRequest struct {
 	imageType, ep string
+	registries    []registryRef
+	all           bool
 	at            time.Time
 	task          *scanTask
+}
+
+type registryRef struct {
+	ID   *string `json:"registry_id"`
+	Type *string `json:"registry_type"`
+}
+
+// registryID is the registry_id the lists give an image's records.
+func registryID(img *Image) string { return "reg-" + strings.ToLower(img.RegistryName) }
+
+// covers tells whether sr synchronises img's registry.
+func (sr *syncRequest) covers(img *Image) bool {
+	if !epMatches(img.EnterpriseProjectID, sr.ep) {
+		return false
+	}
+	switch {
+	case sr.imageType != "":
+		return img.Type == sr.imageType
+	case sr.all:
+		return registryTypes[img.Type] != ""
+	}
+	return slices.ContainsFunc(sr.registries, func(r registryRef) bool {
+		return *r.ID == registryID(img) && *r.Type == registryTypes[img.Type]
+	})
 }
 
 func (s *Simulator) scanDelay() time.Duration {
@@ -125,11 +158,13 @@ func (s *Simulator) advanceScans() {
 			continue
 		}
 		for i := range imgs {
-			if imgs[i].NotSynchronised && imgs[i].Type == sr.imageType && epMatches(imgs[i].EnterpriseProjectID, sr.ep) {
+			if imgs[i].NotSynchronised && sr.covers(&imgs[i]) {
 				edit(i).NotSynchronised = false
 			}
 		}
-		sr.task.images[0].outcome = "success"
+		for k := range sr.task.images {
+			sr.task.images[k].outcome = "success"
+		}
 		sr.task.end = sr.at.Add(s.syncDelay())
 	}
 	s.syncs = pending
@@ -240,6 +275,8 @@ func (s *Simulator) serveScans(r *http.Request, q url.Values, body []byte, e End
 	switch e {
 	case ImageSynchronize:
 		return s.synchronize(r, q, body)
+	case ImageSyncTasks:
+		return s.createSyncTask(r, q, body)
 	case ImageScanTasks:
 		return s.createScanTask(r, q, body)
 	}
@@ -265,6 +302,65 @@ func (s *Simulator) synchronize(r *http.Request, q url.Values, body []byte) (int
 		images: []taskImage{{label: map[string]any{"image_name": "", "registry_type": registryTypes[b.str["image_type"]]}}}}
 	s.scanTasks = append(s.scanTasks, t)
 	s.syncs = append(s.syncs, syncRequest{imageType: b.str["image_type"], ep: t.ep, at: now, task: t})
+	return http.StatusOK, map[string]any{}
+}
+
+// syncTaskRegistryTypes is registry_info's registry_type enumeration.
+var syncTaskRegistryTypes = []string{"SwrPrivate", "SwrShared", "SwrEnterprise", "Harbor", "Jfrog", "Other"}
+
+type syncTaskRequest struct {
+	SyncAll    *bool         `json:"sync_all_registries"`
+	Registries []registryRef `json:"registry_info"`
+}
+
+// createSyncTask is CreateImageSynchronizeTask: sync_all_registries is
+// required; registry_info's items need a registry_id and a documented
+// registry_type. Like HSS's, it answers {} and keeps no id; the task list
+// shows one image_sync task with an entry per registry.
+func (s *Simulator) createSyncTask(r *http.Request, q url.Values, body []byte) (int, any) {
+	p, err := parseQuery(q, plainQuery)
+	if err == nil {
+		err = checkHeaders(r, false)
+	}
+	if err != nil {
+		return badRequest(err)
+	}
+	var req syncTaskRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return badRequest(fmt.Errorf("the request body: %v", err))
+	}
+	if req.SyncAll == nil {
+		return badRequest(fmt.Errorf("sync_all_registries is required"))
+	}
+	if !*req.SyncAll && len(req.Registries) == 0 {
+		return badRequest(fmt.Errorf("registry_info is required when sync_all_registries is false"))
+	}
+	for n, reg := range req.Registries {
+		if reg.ID == nil || *reg.ID == "" {
+			return badRequest(fmt.Errorf("registry_info[%d].registry_id is required", n))
+		}
+		if reg.Type == nil || !slices.Contains(syncTaskRegistryTypes, *reg.Type) {
+			return badRequest(fmt.Errorf("registry_info[%d].registry_type must be one of %s", n, strings.Join(syncTaskRegistryTypes, ", ")))
+		}
+	}
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := &scanTask{id: s.nextTaskID(), listType: "image_sync", taskType: "manualSync", global: "registry", ep: p.str["enterprise_project_id"], begin: now}
+	sr := syncRequest{ep: t.ep, at: now, task: t}
+	if *req.SyncAll {
+		sr.all = true
+		t.images = []taskImage{{label: map[string]any{"image_name": ""}}}
+	} else {
+		sr.registries = req.Registries
+		for _, reg := range req.Registries {
+			t.images = append(t.images, taskImage{label: map[string]any{"image_name": "", "registry_id": *reg.ID, "registry_type": *reg.Type}})
+		}
+	}
+	s.scanTasks = append(s.scanTasks, t)
+	s.syncs = append(s.syncs, sr)
 	return http.StatusOK, map[string]any{}
 }
 
@@ -344,7 +440,7 @@ func (s *Simulator) createScanTask(r *http.Request, q url.Values, body []byte) (
 	for _, i := range chosen {
 		img := &images[i]
 		t.images = append(t.images, taskImage{recordID: img.RecordID, label: map[string]any{
-			"id": img.RecordID, "registry_id": "reg-" + strings.ToLower(img.RegistryName), "registry_name": img.RegistryName,
+			"id": img.RecordID, "registry_id": registryID(img), "registry_name": img.RegistryName,
 			"registry_type": registryTypes[img.Type], "namespace": img.Namespace, "image_name": img.Name, "image_version": img.Version,
 		}})
 		job, ok := s.scanJobs[img.RecordID]

@@ -152,3 +152,60 @@ func TestScanTasksOnTheSimulatorsClock(t *testing.T) {
 		t.Fatal("moved a tag that does not exist")
 	}
 }
+
+func TestImageSyncTasks(t *testing.T) {
+	clock := &testClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	imgs := append(DefaultImages(),
+		Image{ID: "img-h1", Type: "harbor", EnterpriseProjectID: "0", Namespace: "ci", Name: "one", Version: "1", RegistryName: "harbor-a", ScanStatus: "unscan", NotSynchronised: true},
+		Image{ID: "img-h2", Type: "harbor", EnterpriseProjectID: "0", Namespace: "ci", Name: "two", Version: "1", RegistryName: "harbor-b", ScanStatus: "unscan", NotSynchronised: true},
+		Image{ID: "img-j1", Type: "jfrog", EnterpriseProjectID: "0", Namespace: "ci", Name: "three", Version: "1", RegistryName: "jf", ScanStatus: "unscan", NotSynchronised: true},
+	)
+	sim := New(Options{Images: imgs, Now: clock.now, SyncDelay: 5 * time.Second})
+	srv := NewServer(sim)
+	defer srv.Close()
+	base := "/v5/" + DefaultProjectID + "/image/"
+	listed := func(typ, name string) bool {
+		t.Helper()
+		status, body := do(t, srv, "GET", base+"registries/images", "image_type="+typ+"&namespace=ci&image_name="+name+"&limit=200", "", nil)
+		if status != 200 {
+			t.Fatalf("list: %d %v", status, body)
+		}
+		list, _ := body["data_list"].([]any)
+		return len(list) == 1
+	}
+	checkRoutes(t, srv, []routeCase{
+		{"no sync_all_registries", "POST", base + "image-sync/tasks", "", `{"registry_info": [{"registry_id": "reg-harbor-a", "registry_type": "Harbor"}]}`, nil, 400, "HSS.0001", "sync_all_registries is required"},
+		{"nothing named", "POST", base + "image-sync/tasks", "", `{"sync_all_registries": false}`, nil, 400, "HSS.0001", "registry_info is required"},
+		{"an unknown registry type", "POST", base + "image-sync/tasks", "", `{"sync_all_registries": false, "registry_info": [{"registry_id": "x", "registry_type": "harbor"}]}`, nil, 400, "HSS.0001", "registry_type must be one of SwrPrivate, SwrShared"},
+		{"no registry id", "POST", base + "image-sync/tasks", "", `{"sync_all_registries": false, "registry_info": [{"registry_type": "Harbor"}]}`, nil, 400, "HSS.0001", "registry_id is required"},
+		{"an unknown field", "POST", base + "image-sync/tasks", "", `{"sync_all_registries": true, "image_type": "harbor"}`, nil, 400, "HSS.0001", "unknown field"},
+	})
+	if listed("harbor", "one") || listed("harbor", "two") || listed("jfrog", "three") {
+		t.Fatal("an image not synchronised yet is listed")
+	}
+	if status, body := do(t, srv, "POST", base+"image-sync/tasks", "", `{"sync_all_registries": false, "registry_info": [{"registry_id": "reg-harbor-a", "registry_type": "Harbor"}]}`, nil); status != 200 {
+		t.Fatalf("sync: %d %v", status, body)
+	}
+	clock.add(4 * time.Second)
+	if listed("harbor", "one") {
+		t.Fatal("listed before the sync delay passed")
+	}
+	clock.add(time.Second)
+	if !listed("harbor", "one") || listed("harbor", "two") || listed("jfrog", "three") {
+		t.Fatal("a sync of harbor-a listed other registries' images, or not its own")
+	}
+	if status, body := do(t, srv, "POST", base+"image-sync/tasks", "", `{"sync_all_registries": true}`, nil); status != 200 {
+		t.Fatalf("sync all: %d %v", status, body)
+	}
+	clock.add(5 * time.Second)
+	if !listed("harbor", "two") || !listed("jfrog", "three") {
+		t.Fatal("a sync of every registry left images unlisted")
+	}
+	_, tasks := do(t, srv, "GET", base+"tasks", "type=image_sync&task_status=finished", "", nil)
+	if fmt.Sprint(tasks["total_num"]) != "2" {
+		t.Fatalf("sync tasks %v", tasks)
+	}
+	if n := sim.Count(ImageSyncTasks); n != 7 {
+		t.Fatalf("%d sync task requests counted, want 7", n)
+	}
+}

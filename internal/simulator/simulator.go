@@ -520,7 +520,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status, resp = s.listImages(r, query, rt.endpoint)
 	case ImageVulnerabilities, VulnerabilityCves, GlobalVulnerabilities:
 		status, resp = s.serveVulnerabilities(r, query, rt)
-	case ImageSynchronize, ImageScanTasks, ImageTasks:
+	case ImageSynchronize, ImageSyncTasks, ImageScanTasks, ImageTasks:
 		status, resp = s.serveScans(r, query, body, rt.endpoint)
 	}
 	if fault != nil && fault.AfterAction && fault.apply(rec, requestID) {
