@@ -213,6 +213,58 @@ func TestAccImageScanNotSynchronised(t *testing.T) {
 	)
 }
 
+// A harbor image not synchronised yet: the synchronise task names the
+// registry of the selector's registry_name (its id read from an image HSS
+// lists of it), and no other.
+func TestAccImageScanNotSynchronisedHarbor(t *testing.T) {
+	t.Parallel()
+	imgs := append(simulator.DefaultImages(),
+		simulator.Image{ID: "img-h-old", Type: "harbor", EnterpriseProjectID: "0", Namespace: "ci", Name: "tool", Version: "1", RegistryName: "harbor-ci", ScanStatus: "success", LatestScanTime: time.Now().Add(-time.Hour).UnixMilli()},
+		simulator.Image{ID: "img-h-other", Type: "harbor", EnterpriseProjectID: "0", Namespace: "ci", Name: "tool", Version: "1", RegistryName: "harbor-dr", ScanStatus: "success", LatestScanTime: time.Now().Add(-time.Hour).UnixMilli()},
+		simulator.Image{ID: "img-h-new", Type: "harbor", EnterpriseProjectID: "0", Namespace: "ci", Name: "tool", Version: "2", RegistryName: "harbor-ci", ScanStatus: "unscan", NotSynchronised: true},
+	)
+	e := newTestEnvWith(t, simulator.Options{Images: imgs, ScanDelay: 500 * time.Millisecond, SyncDelay: 500 * time.Millisecond})
+	harbor := func(registry string) string {
+		return fmt.Sprintf(`{ image_type = "harbor", namespace = "ci", image_name = "tool", image_version = "2", registry_name = %q }`, registry)
+	}
+	noRequests := func() {
+		if n := e.sim.Count(simulator.ImageSyncTasks) + e.sim.Count(simulator.ImageSynchronize) + e.sim.Count(simulator.ImageScanTasks); n != 0 {
+			t.Errorf("%d synchronise or scan requests before synchronize = true", n)
+		}
+	}
+	unitTest(t,
+		resource.TestStep{
+			Config:      e.config(scanConfig(harbor("harbor-ci"), "synchronize = false")),
+			ExpectError: errorLike("HSS lists no image", `image_name = "tool"`, "synchronize is false"),
+		},
+		resource.TestStep{
+			PreConfig:   noRequests,
+			Config:      e.config(scanConfig(harbor("harbor-typo"))),
+			ExpectError: errorLike(`registry_name = "harbor-typo"`, "no harbor image of that registry at all", "cannot tell"),
+		},
+		resource.TestStep{
+			PreConfig: noRequests,
+			Config:    e.config(scanConfig(harbor("harbor-ci"))),
+			Check: resource.ComposeTestCheckFunc(freshResults(1), expectScanRequests(e, 1), func(*terraform.State) error {
+				var bodies []string
+				for _, r := range e.sim.Requests() {
+					if r.Endpoint == simulator.ImageSyncTasks {
+						bodies = append(bodies, string(r.Body))
+					}
+				}
+				want := `{"sync_all_registries":false,"registry_info":[{"registry_id":"reg-harbor-ci","registry_type":"Harbor"}]}`
+				if len(bodies) != 1 || bodies[0] != want {
+					return fmt.Errorf("synchronise task requests %q, want one %s", bodies, want)
+				}
+				if n := e.sim.Count(simulator.ImageSynchronize); n != 0 {
+					return fmt.Errorf("%d SWR synchronise requests for a harbor image", n)
+				}
+				return nil
+			}),
+		},
+	)
+}
+
 func TestAccImageScanValidation(t *testing.T) {
 	t.Parallel()
 	e := newScanEnv(t, time.Second)

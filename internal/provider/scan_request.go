@@ -96,8 +96,11 @@ const (
 		"(`private_image`, `shared_image`, `instance_image`, `harbor`, `jfrog`) by `namespace`, `image_name` and `image_version`, local images (`local_image`) by " +
 		"`image_name` and `image_version`; `instance_id`, `registry_name` and `image_id` choose between images that share them. CI/CD images (`cicd`) are refused: " +
 		"HSS's scan task does not take them (their pipeline plugin scans them). Each selector must name exactly one image HSS lists, or the scan is not asked for."
-	scanSynchronizeDescription = "When HSS does not list an image yet (a new push), ask HSS once per image type to synchronise its registry " +
-		"(`private_image` and `shared_image` only; HSS synchronises the other types on its own schedule: an error) and wait for the image to appear. " +
+	scanSynchronizeDescription = "When HSS does not list an image yet (a new push), ask HSS once to synchronise its registry and wait for the image to appear. " +
+		"`private_image` and `shared_image`: HSS's SWR synchronisation of that image type. `instance_image`, `harbor` and `jfrog`: one synchronise task " +
+		"naming the registries to synchronise by their id, which is read from the images HSS already lists of the same type (and of the selector's " +
+		"`registry_name` and `instance_id` when set): every such registry and no other; a `registry_name` or `instance_id` of which HSS lists no image is an " +
+		"error, with no request; every registry is asked for only when HSS lists no image of that type at all. " +
 		"When false, an image HSS does not list is an error. Defaults to `true`."
 	scanTimeoutWords = "It bounds everything: finding the images, synchronising, the scan request and the wait."
 )
@@ -230,8 +233,10 @@ func scanContext(ctx context.Context, s scanSpec) (context.Context, context.Canc
 }
 
 // resolveScanImages finds each selected image exactly. An image HSS does
-// not list makes, with synchronize, one synchronise request per image type
-// and a wait for it to appear; without, it is the lookup's error.
+// not list makes, with synchronize, one synchronise request per SWR image
+// type (private_image, shared_image) and one synchronise task for the
+// registries of the other types (syncRegistries), then a wait for it to
+// appear; without, it is the lookup's error.
 func resolveScanImages(ctx context.Context, c *client.Client, s scanSpec, say scanReporter) ([]images.Image, error) {
 	found := make([]images.Image, len(s.selectors))
 	var missing []int
@@ -260,15 +265,41 @@ func resolveScanImages(ctx context.Context, c *client.Client, s scanSpec, say sc
 		return nil, fmt.Errorf("images[%d]: %w (synchronize is false: the registry was not synchronised)", i, err)
 	}
 	var types []string
+	var others []int // missing images of the other repository types
 	for _, i := range missing {
 		t := s.selectors[i].ImageType.ValueString()
 		if !slices.Contains(client.SynchronizeTypes, t) {
-			return nil, fmt.Errorf("images[%d]: HSS lists no %s image with %s; HSS synchronises %s images on its own schedule "+
-				"(only private_image and shared_image lists can be synchronised on request): try again once HSS lists it", i, t, selectorText(s.selectors[i]), t)
+			others = append(others, i)
+			continue
 		}
 		if !slices.Contains(types, t) {
 			types = append(types, t)
 		}
+	}
+	var regs []client.RegistryRef
+	all := false
+	for _, i := range others {
+		r, err := syncRegistries(ctx, c, s.scope, i, s.selectors[i])
+		if err != nil {
+			return nil, err
+		}
+		if r == nil {
+			all = true
+		}
+		for _, ref := range r {
+			if !slices.Contains(regs, ref) {
+				regs = append(regs, ref)
+			}
+		}
+	}
+	if len(others) > 0 {
+		if all {
+			regs = nil
+		}
+		if err := c.CreateImageSynchronizeTask(ctx, s.scope, regs, all); err != nil {
+			return nil, scanBoundError(ctx, fmt.Errorf("asking HSS to synchronise %s: %w", registriesText(regs), err))
+		}
+		say.say("Asked HSS to synchronise %s: %d image(s) not listed yet.", registriesText(regs), len(others))
 	}
 	for _, t := range types {
 		if err := c.RunImageSynchronize(ctx, s.scope, t); err != nil {
@@ -310,6 +341,62 @@ func resolveScanImages(ctx context.Context, c *client.Client, s scanSpec, say sc
 		}
 	}
 	return found, nil
+}
+
+// syncRegistries are the registries to synchronise so that HSS lists the
+// image selector i selects, of a type RunImageSynchronize does not take
+// (instance_image, harbor, jfrog). The image is not listed, so its own
+// registry_id is unknown; it is read from the images HSS lists of the same
+// type and, when the selector sets them, of the same registry_name and
+// instance_id: every such registry, and no other. A selector naming a
+// registry_name or instance_id of which HSS lists no image is an error
+// (no request: the provider cannot tell that registry's id, and
+// synchronising every registry for a name it does not know could be a
+// typo that waits out the timeout). nil, with no error: HSS lists no
+// registry of that type at all, so nothing narrower than every registry
+// can be asked for.
+func syncRegistries(ctx context.Context, c *client.Client, scope client.Scope, i int, sel scanImageModel) ([]client.RegistryRef, error) {
+	t := sel.ImageType.ValueString()
+	sq := sel.query()
+	q := images.Query{ImageType: t, RegistryName: sq.RegistryName, InstanceID: sq.InstanceID}
+	list, err := images.Find(ctx, c, scope, q)
+	if err != nil {
+		return nil, scanBoundError(ctx, fmt.Errorf("images[%d]: listing HSS's %s images to find the registry to synchronise: %w", i, t, err))
+	}
+	var refs []client.RegistryRef
+	for _, img := range list {
+		if img.RegistryID == "" {
+			continue
+		}
+		ref := client.RegistryRef{ID: img.RegistryID, Type: img.RegistryType}
+		if !slices.Contains(client.RegistryTypes, ref.Type) {
+			ref.Type = client.RegistryTypeOf(t)
+		}
+		if !slices.Contains(refs, ref) {
+			refs = append(refs, ref)
+		}
+	}
+	if len(refs) > 0 {
+		return refs, nil
+	}
+	if q.RegistryName != nil || q.InstanceID != nil {
+		return nil, fmt.Errorf("images[%d]: HSS lists no %s image with %s, and no %s image of that registry at all, so the provider cannot tell "+
+			"which registry to synchronise (its registry_id is read from the images HSS lists): check registry_name and instance_id, "+
+			"or synchronise the registry in the HSS console once", i, t, selectorText(sel), t)
+	}
+	return nil, nil
+}
+
+// registriesText names what a synchronise task asks for.
+func registriesText(regs []client.RegistryRef) string {
+	if len(regs) == 0 {
+		return "every registry (HSS lists no image of the registry type yet, so no narrower request is possible)"
+	}
+	var ids []string
+	for _, r := range regs {
+		ids = append(ids, r.Type+" registry "+r.ID)
+	}
+	return strings.Join(ids, ", ")
 }
 
 func selectorText(m scanImageModel) string {
