@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -252,7 +253,7 @@ resource "terraform_data" "deployment" {
 // between plan and apply fails the apply before the deployment changes.
 func TestAccImageGateWithoutActionsTagMovedFailsTheApply(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t)
+	e := newTestEnvWith(t, simulator.Options{ScanDelay: 300 * time.Millisecond})
 	config := func(release string) string {
 		return e.config(fmt.Sprintf(`
 data "hss_image" "planned" {
@@ -262,14 +263,16 @@ data "hss_image" "planned" {
   image_version = "1.0"
 }
 
-# Stands for hss_image_scan: a change of it is what makes the gate be read
-# during apply.
-resource "terraform_data" "scan" {
-  input = %[2]q
+# A change of the scan is what makes the gate be read during apply, after
+# the scan, whatever the plan saw.
+resource "hss_image_scan" "release" {
+  images      = [{ image_type = "private_image", namespace = %[1]q, image_name = "clean", image_version = "1.0" }]
+  synchronize = false
+  triggers    = { release = %[2]q }
 }
 
 data "hss_image_gate" "apply" {
-  depends_on    = [terraform_data.scan]
+  depends_on    = [hss_image_scan.release]
   image_type    = "private_image"
   namespace     = %[1]q
   image_name    = "clean"
