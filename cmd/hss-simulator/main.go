@@ -32,7 +32,7 @@ func main() {
 	lifetime := flag.Duration("credential-lifetime", 0, "make the temporary keys and tokens the simulator issues expire after this long (0: as asked; negative: issued already expired)")
 	scanDelay := flag.Duration("scan-delay", 0, "how long a manual scan task takes, from the request to success or failure (0: the simulator's default, 3s)")
 	syncDelay := flag.Duration("sync-delay", 0, "how long after a synchronise request HSS lists the images it had not synchronised (0: the simulator's default, 2s)")
-	demoRelease := flag.Bool("demo-release", false, "add "+demoReleaseRef+", a release just pushed: HSS lists it only after a synchronise request and has never scanned it (make demo, examples/release)")
+	demoRelease := flag.Bool("demo-release", false, "add "+simulator.DemoReleaseRef+", a release just pushed: HSS lists it only after a synchronise request and has never scanned it (make demo, examples/release)")
 	statsAddr := flag.String("stats-addr", "", "also serve request and connection counts as JSON at http://ADDR/stats, and /reset?latency=D to zero them (for benchmarks; kept off the API's own address)")
 	flag.Parse()
 
@@ -41,7 +41,7 @@ func main() {
 	}
 	opts := simulator.Options{ScanDelay: *scanDelay, SyncDelay: *syncDelay}
 	if *demoRelease {
-		opts.Images = append(simulator.DefaultImages(), demoReleaseImage(time.Now()))
+		opts.Images = append(simulator.DefaultImages(), simulator.DemoReleaseImage(time.Now()))
 	}
 	sim := simulator.New(opts)
 	sim.SetStringCounts(*stringCounts)
@@ -123,26 +123,5 @@ Configure the provider with:
 	}()
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Fatal(err)
-	}
-}
-
-// demoReleaseRef is the image -demo-release adds.
-const demoReleaseRef = "shop/web:2.1"
-
-// demoReleaseImage is shop/web:2.1 as CI has just pushed it: not yet
-// synchronised into HSS (no list shows it) and never scanned. A manual
-// scan finds one medium finding, so the default gate (fail_on high)
-// passes it. It has no baseline findings: the simulator's statistics
-// count images it does not list yet, and this one leaves the demo's other
-// numbers as they are. Its digest is derived from its ID, as every
-// simulator image's is: sha256:a09518d2... (examples/release's default
-// expected_digest).
-func demoReleaseImage(now time.Time) simulator.Image {
-	return simulator.Image{
-		ID: "img-web-21", Type: "private_image", EnterpriseProjectID: "0", Namespace: "shop", Name: "web", Version: "2.1",
-		ScanStatus: "unscan", SeverityLevel: "Medium", SizeBytes: 188000000, LatestUpdateTime: now.Add(-time.Minute).UnixMilli(),
-		NotSynchronised: true,
-		Vulns:           []simulator.Vuln{{ID: "CVE-2023-44487", Type: "app_vul"}},
-		Records:         map[string]int64{"apps": 214, "files": 1541},
 	}
 }
