@@ -32,9 +32,9 @@ import (
 //   - Without a proof the estimate is the rate of answers in the last two
 //     seconds (in a younger process, since it started, over at least half
 //     a second), or with too few of those a guess, limiterGuess. While the
-//     rate recovers from a cut, a 429 keeps that cut's estimate, or lowers
-//     it to the rate of answers since the oldest 429 kept: a 429 with
-//     nothing new measured says nothing new about the quota.
+//     rate recovers from a cut, a 429 with nothing proven since keeps that
+//     cut's estimate: it says nothing new about the quota, and a rate
+//     measured from the limiter's own could fall below any proof to come.
 //   - 429s to requests sent before the cut do not cut again: they were on
 //     their way before it took effect. Answers to them that arrive after
 //     it got through too: they raise the estimate.
@@ -112,7 +112,7 @@ const (
 	// A proof needs limiterMinProof answers since a 429, over at least
 	// limiterAnchorGap. An episode's proofs stand, and a background lasts
 	// between 429s, for limiterProofLife.
-	limiterMinProof  = 4
+	limiterMinProof  = 3
 	limiterProofLife = 2 * limiterPlateau
 	limiterAnchors   = 8
 	limiterAnchorGap = limiterMinWindow / 4
@@ -251,11 +251,9 @@ func (l *limiter) throttled(sentAt time.Time) {
 	case l.proof > 0:
 		l.estimate = min(rate, l.proof)
 	case recovering:
-		// Nothing proven since the last cut: hold its estimate, or come
-		// down to the rate of answers since the oldest anchor.
-		if n, since := l.sinceOldest(now); n >= limiterMinSample {
-			l.estimate = min(l.estimate, float64(n)/since.Seconds())
-		}
+		// Nothing proven since the last cut: hold its estimate. Only a
+		// proof may lower it, so that the rate it sets stays below a proof
+		// the gateway may yet contradict.
 	case got < limiterMinSample:
 		// Too few answers to measure anything: guess.
 		l.estimate = min(rate, limiterGuess)
@@ -289,21 +287,6 @@ func (l *limiter) addAnchor(now time.Time) {
 		}
 	}
 	*oldest = anchor{at: now}
-}
-
-// sinceOldest returns the answers since the oldest anchor and its age, or
-// 0, 0 if there is none limiterAnchorGap old. l.mu is held.
-func (l *limiter) sinceOldest(now time.Time) (int, time.Duration) {
-	var oldest *anchor
-	for i := range l.anchors {
-		if a := &l.anchors[i]; !a.at.IsZero() && (oldest == nil || a.at.Before(oldest.at)) {
-			oldest = a
-		}
-	}
-	if oldest == nil || now.Sub(oldest.at) < limiterAnchorGap {
-		return 0, 0
-	}
-	return oldest.got, now.Sub(oldest.at)
 }
 
 // prove brings the proof up to date; l.mu is held.

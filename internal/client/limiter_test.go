@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -336,6 +337,95 @@ func TestLimiterIgnoresThrottlingThatCuttingDoesNotChange(t *testing.T) {
 		}
 		if got := l.currentRate(); got < demand {
 			t.Errorf("every %dth refused: rate %.1f/s at the end, want at least the %v/s the client wants", every, got, demand)
+		}
+	}
+}
+
+// simulateReads runs reads reads on workers workers through l, each read
+// meeting faults (true: a 429, false: a 5xx) before its answer and waiting
+// wait(attempt) before each retry; every attempt first takes a token of l.
+// Answers come at once. It returns the time all took and the longest
+// chain of waits one worker went through.
+func simulateReads(l *limiter, clock *fakeClock, workers, reads int, faults []bool, wait func(attempt int) time.Duration) (took, chain time.Duration) {
+	start, next := clock.now(), 0
+	chains := make([]time.Duration, workers)
+	type worker struct {
+		at      time.Time
+		attempt int
+		busy    bool
+	}
+	ws := make([]worker, workers)
+	for i := range ws {
+		if next < reads {
+			ws[i] = worker{at: start, busy: true}
+			next++
+		}
+	}
+	for {
+		w := -1
+		for i := range ws {
+			if ws[i].busy && (w < 0 || ws[i].at.Before(ws[w].at)) {
+				w = i
+			}
+		}
+		if w < 0 {
+			for _, c := range chains {
+				chain = max(chain, c)
+			}
+			return clock.now().Sub(start), chain
+		}
+		if ws[w].at.After(clock.now()) {
+			clock.t = ws[w].at
+		}
+		at, d := l.take()
+		if d > 0 {
+			ws[w].at = clock.now().Add(d)
+			continue
+		}
+		if a := ws[w].attempt; a < len(faults) {
+			if faults[a] {
+				l.throttled(at)
+			} else {
+				l.succeeded(at)
+			}
+			ws[w].attempt++
+			d := wait(ws[w].attempt)
+			chains[w] += d
+			ws[w].at = clock.now().Add(d)
+			continue
+		}
+		l.succeeded(at)
+		ws[w] = worker{at: clock.now(), busy: next < reads}
+		next++
+	}
+}
+
+// The case as the limiter alone sees it, on a fake clock: 30
+// reads, 10 at a time or one at a time, each meeting a 429 and then one or
+// three 5xx, with the client's default waits before each retry (20 draws
+// of their jitter). The limiter must not add as much again as the
+// backoffs need. Today's limiter took 76 s where the backoffs need about
+// 5: it sat at limiterMinRate. A limiter that let anything but a proof
+// lower its estimate while recovering from a cut failed one at a time: it
+// fell below every proof to come, and stayed at the floor.
+func TestLimiterMixedFaultsCostLessThanTheirBackoffs(t *testing.T) {
+	const reads = 30
+	for _, workers := range []int{10, 1} {
+		for _, faults := range [][]bool{{true, false}, {true, false, false, false}} {
+			for seed := range uint64(20) {
+				// The client's default waits: 500 ms, then full jitter
+				// up to 500 ms × 2^(attempt-1).
+				rng := rand.New(rand.NewPCG(seed, 1))
+				wait := func(attempt int) time.Duration {
+					return 500*time.Millisecond + time.Duration(rng.Int64N(int64(500*time.Millisecond)<<(attempt-1)-int64(500*time.Millisecond)+1))
+				}
+				clock := &fakeClock{t: time.Unix(1000, 0)}
+				l := newLimiter(clock.now)
+				took, chain := simulateReads(l, clock, workers, reads, faults, wait)
+				if took > 2*chain {
+					t.Errorf("%d at a time, %d faults each, seed %d: %v, more than twice the %v of the longest chain of backoffs", workers, len(faults), seed, took, chain)
+				}
+			}
 		}
 	}
 }
