@@ -112,7 +112,7 @@ const (
 	// A proof needs limiterMinProof answers since a 429, over at least
 	// limiterAnchorGap. An episode's proofs stand, and a background lasts
 	// between 429s, for limiterProofLife.
-	limiterMinProof  = 3
+	limiterMinProof  = 4
 	limiterProofLife = 2 * limiterPlateau
 	limiterAnchors   = 8
 	limiterAnchorGap = limiterMinWindow / 4
