@@ -36,8 +36,8 @@ func Lookup(ctx context.Context, c *client.Client, scope client.Scope, q Query) 
 	return nil, ambiguous(q, images)
 }
 
-// label renders the arguments q sets, as a user would write them.
-func (q *Query) label() string {
+// Label renders the arguments q sets, as a user would write them.
+func (q *Query) Label() string {
 	var parts []string
 	add := func(name string, v *string) {
 		if v != nil {
@@ -55,7 +55,7 @@ func (q *Query) label() string {
 }
 
 func notFound(ctx context.Context, c *client.Client, scope client.Scope, q Query) error {
-	detail := fmt.Sprintf("HSS lists no image with %s", q.label())
+	detail := fmt.Sprintf("HSS lists no image with %s", q.Label())
 	if scope.EnterpriseProjectID != "" {
 		detail += fmt.Sprintf(" in enterprise project %q", scope.EnterpriseProjectID)
 	}
@@ -104,7 +104,7 @@ func ambiguous(q Query, images []Image) error {
 	}
 	return &LookupError{
 		Summary: "Image selector matches more than one image",
-		Detail:  fmt.Sprintf("%d images match %s:\n%s\n\n%s", len(images), q.label(), strings.Join(lines, "\n"), advice),
+		Detail:  fmt.Sprintf("%d images match %s:\n%s\n\n%s", len(images), q.Label(), strings.Join(lines, "\n"), advice),
 	}
 }
 

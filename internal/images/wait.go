@@ -222,7 +222,7 @@ func WaitForScan(ctx context.Context, c *client.Client, scope client.Scope, targ
 	states := make([]string, len(targets))
 	done := make([]bool, len(targets))
 	for i, t := range targets {
-		states[i] = t.Query.label() + ": not read yet"
+		states[i] = t.Query.Label() + ": not read yet"
 	}
 	next := p.delays()
 	fresh := client.Fresh(ctx)
@@ -237,7 +237,7 @@ func WaitForScan(ctx context.Context, c *client.Client, scope client.Scope, targ
 				if ctx.Err() != nil {
 					return nil, &WaitTimeoutError{Bound: boundOf(ctx), States: states}
 				}
-				return nil, fmt.Errorf("reading %s while waiting for its scan: %w", t.Query.label(), err)
+				return nil, fmt.Errorf("reading %s while waiting for its scan: %w", t.Query.Label(), err)
 			}
 			out[i] = *img
 			state, why := ScanProgress(img, t.Since)
@@ -261,13 +261,15 @@ func WaitForScan(ctx context.Context, c *client.Client, scope client.Scope, targ
 		if pending == 0 {
 			return out, nil
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := Pause(ctx, wait); err != nil {
 			return nil, &WaitTimeoutError{Bound: boundOf(ctx), States: states}
 		}
 	}
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// Pause waits d, or until ctx ends (its error then): the wait between two
+// polls of HSS.
+func Pause(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -311,7 +313,7 @@ func WaitWhileScanning(ctx context.Context, read func(ctx context.Context) ([]Im
 		if len(scanning) == 0 || left <= 0 {
 			return images, nil // maxWait ran out: as they are
 		}
-		if sleep(ctx, wait) != nil {
+		if Pause(ctx, wait) != nil {
 			return nil, &WaitTimeoutError{Bound: boundOf(ctx), States: scanning}
 		}
 		again, err := read(fresh)

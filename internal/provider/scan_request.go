@@ -65,6 +65,12 @@ func (m *scanImageModel) args() map[string]types.String {
 	}
 }
 
+// labelOf renders the selector as a user wrote it.
+func labelOf(m scanImageModel) string {
+	q := m.query()
+	return q.Label()
+}
+
 func (m *scanImageModel) query() images.Query {
 	return selectorQuery(m.ImageType, m.Namespace, m.ImageName, m.ImageVersion, m.InstanceID, m.RegistryName, m.ImageID)
 }
@@ -310,10 +316,10 @@ func resolveScanImages(ctx context.Context, c *client.Client, s scanSpec, say sc
 	fresh := client.Fresh(ctx)
 	wait := time.Second
 	for round := 1; len(missing) > 0; round++ {
-		if err := sleepCtx(ctx, wait); err != nil {
+		if err := images.Pause(ctx, wait); err != nil {
 			var names []string
 			for _, i := range missing {
-				names = append(names, fmt.Sprintf("images[%d] (%s)", i, selectorText(s.selectors[i])))
+				names = append(names, fmt.Sprintf("images[%d] (%s)", i, labelOf(s.selectors[i])))
 			}
 			return nil, fmt.Errorf("%v before HSS listed %s after synchronising its registry", context.Cause(ctx), strings.Join(names, ", "))
 		}
@@ -382,7 +388,7 @@ func syncRegistries(ctx context.Context, c *client.Client, scope client.Scope, i
 	if q.RegistryName != nil || q.InstanceID != nil {
 		return nil, fmt.Errorf("images[%d]: HSS lists no %s image with %s, and no %s image of that registry at all, so the provider cannot tell "+
 			"which registry to synchronise (its registry_id is read from the images HSS lists): check registry_name and instance_id, "+
-			"or synchronise the registry in the HSS console once", i, t, selectorText(sel), t)
+			"or synchronise the registry in the HSS console once", i, t, labelOf(sel), t)
 	}
 	return nil, nil
 }
@@ -397,31 +403,6 @@ func registriesText(regs []client.RegistryRef) string {
 		ids = append(ids, r.Type+" registry "+r.ID)
 	}
 	return strings.Join(ids, ", ")
-}
-
-func selectorText(m scanImageModel) string {
-	q := m.query()
-	var parts []string
-	for _, p := range []struct {
-		name string
-		v    *string
-	}{{"namespace", q.Namespace}, {"image_name", q.ImageName}, {"image_version", q.ImageVersion}, {"instance_id", q.InstanceID}, {"registry_name", q.RegistryName}, {"image_id", q.ImageID}} {
-		if p.v != nil {
-			parts = append(parts, fmt.Sprintf("%s = %q", p.name, *p.v))
-		}
-	}
-	return strings.Join(parts, ", ")
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // scanBoundError names the bound when ctx ended.
