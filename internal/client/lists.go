@@ -24,7 +24,7 @@ const (
 // walks the list at most maxListWalks times. Tests lower the first two.
 var (
 	maxListRecords int64 = MaxListOffset
-	maxListPages         = MaxListOffset/ListPageSize + 1
+	maxListPages         = int(listReadCost(MaxListOffset))
 )
 
 const maxListWalks = 3
@@ -199,21 +199,9 @@ func appendBool(query []param, key string, v *bool) []param {
 	return query
 }
 
-// listAll reads a whole list as one snapshot, or fails. A walk pages
-// through it from offset 0 (limit ListPageSize, offset advanced by the
-// records received) until total_num records are read. The list changed
-// while a walk read it when total_num differs between pages, a page holds
-// fewer records than total_num promises (an empty page before the end
-// means the list shrank, not that it ended) or more than it leaves, or a
-// record is read twice (by identity, or by its whole JSON when identity
-// gives ""). Then it is walked again, at most maxListWalks times in all. A
-// list of one page is one answer; a list of more pages is kept only when
-// two walks in a row read the same records in the same order, because an
-// image deleted and another pushed between two pages shift the records
-// without changing total_num. total_num 0 with records, or above
-// maxListRecords, is an error, and so is a walk longer than maxListPages.
-// Identical lists in flight share one read, and its answer is kept like
-// any other read's.
+// listAll reads a whole list as one snapshot, or fails; identical lists
+// in flight share one read, and its answer is kept like any other read's.
+// See readList.
 func listAll[T any](ctx context.Context, c *Client, scope Scope, segments []string, query []param,
 	decode func(item *fields) (T, error), identity func(T) string,
 ) ([]T, error) {
@@ -223,34 +211,7 @@ func listAll[T any](ctx context.Context, c *Client, scope Scope, segments []stri
 		get = c.answers.refresh
 	}
 	v, err := get(key, func() (any, error) {
-		var changes []string
-		var last *listWalk[T] // the walk before, when it saw no change
-		var path string
-		for n := 1; n <= maxListWalks; n++ {
-			w, change, err := walkList(ctx, c, scope, segments, query, decode, identity)
-			if err != nil {
-				return nil, err
-			}
-			path = w.path
-			switch {
-			case change != "":
-				changes = append(changes, fmt.Sprintf("walk %d: %s", n, change))
-				last = nil
-				continue
-			case w.pages <= 1:
-				return w.records, nil
-			case last != nil:
-				diff := last.differs(w)
-				if diff == "" {
-					return w.records, nil
-				}
-				changes = append(changes, fmt.Sprintf("walk %d read other records than walk %d: %s", n, n-1, diff))
-			case n == maxListWalks:
-				changes = append(changes, fmt.Sprintf("walk %d saw no change, but no walk was left to confirm it", n))
-			}
-			last = w
-		}
-		return nil, &ListChangedError{Method: http.MethodGet, Path: path, Walks: maxListWalks, Changes: changes}
+		return readList(ctx, c, c.listPages(scope, segments, query), nil, decode, identity)
 	})
 	if err != nil {
 		return nil, err
@@ -259,108 +220,184 @@ func listAll[T any](ctx context.Context, c *Client, scope Scope, segments []stri
 	return records, nil
 }
 
-// listWalk is one walk through a list.
-type listWalk[T any] struct {
-	records []T
-	ids     []string // each record's identity
-	total   int64
-	pages   int
-	path    string // as errors print it
-}
+// pageReader reads the page of one list that starts at offset (limit
+// ListPageSize).
+type pageReader func(ctx context.Context, offset int64) (*object, error)
 
-// differs says where w read other records than prev, the walk before
-// it, or "".
-func (prev *listWalk[T]) differs(w *listWalk[T]) string {
-	if prev.total != w.total {
-		return fmt.Sprintf("total_num %d, was %d", w.total, prev.total)
-	}
-	for i := range w.ids { // equal totals, and each walk read total records
-		if w.ids[i] != prev.ids[i] {
-			return fmt.Sprintf("position %d holds %s, was %s", i, w.ids[i], prev.ids[i])
-		}
-	}
-	return ""
-}
-
-// walkList walks a list once from offset 0. It returns the walk and
-// what changed during it ("" when nothing did), or an error: a failed
-// request, a record that cannot be decoded, an answer that contradicts
-// itself, a bound that ran out.
-func walkList[T any](ctx context.Context, c *Client, scope Scope, segments []string, query []param,
-	decode func(item *fields) (T, error), identity func(T) string,
-) (*listWalk[T], string, error) {
-	w := &listWalk[T]{}
-	seen := map[string]int{}
-	for offset := int64(0); ; {
-		if w.pages >= maxListPages {
-			return nil, "", fmt.Errorf("%s %s: the pages bound of one list read ran out: %d pages read, %d of the %d records total_num promises; narrow the filter",
-				http.MethodGet, w.path, w.pages, offset, w.total)
-		}
+func (c *Client) listPages(scope Scope, segments []string, query []param) pageReader {
+	return func(ctx context.Context, offset int64) (*object, error) {
 		page := append(append([]param(nil), query...),
 			param{"offset", strconv.FormatInt(offset, 10)}, param{"limit", strconv.Itoa(ListPageSize)})
-		o, err := c.readObject(ctx, &request{method: http.MethodGet, segments: segments, query: page, scope: scope, retry: retryRead})
+		return c.readObject(ctx, &request{method: http.MethodGet, segments: segments, query: page, scope: scope, retry: retryRead})
+	}
+}
+
+// readList reads a whole list as one snapshot, or fails. A walk pages
+// through it from offset 0 until total_num records are read. Every page
+// after the first starts at the last record of the page before (the
+// offset advances by the records received, less one), and that record
+// must be the one read there: a record deleted or inserted before it
+// since, even with another inserted or deleted after it so that total_num
+// holds, shifts it. The list changed while a walk read it when that
+// record moved, total_num differs between pages, a page holds fewer
+// records than total_num promises (an empty page before the end means the
+// list shrank, not that it ended) or more than it leaves, or a record is
+// read twice (by identity, or by its whole JSON when identity gives "").
+// Then it is walked again, at most maxListWalks times in all. A change
+// wholly on one side of a page boundary leaves what was read one
+// consistent list: the part already read as it was, the rest as it is.
+// total_num 0 with records, or above maxListRecords, is an error, and so
+// is a walk longer than maxListPages. A list of total records costs
+// listReadCost(total) requests when it holds still. first, when not nil,
+// is the list's page at offset 0, read already: the first walk starts
+// from it.
+func readList[T any](ctx context.Context, c *Client, read pageReader, first *object,
+	decode func(item *fields) (T, error), identity func(T) string,
+) ([]T, error) {
+	var changes []string
+	var path string
+	for n := 1; n <= maxListWalks; n++ {
+		records, p, change, err := walkList(ctx, c, read, first, decode, identity)
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
-		w.pages++
-		w.path = o.path
-		total, err := parseCount(o.fields["total_num"])
+		if change == "" {
+			return records, nil
+		}
+		first, path = nil, p
+		changes = append(changes, fmt.Sprintf("walk %d: %s", n, change))
+	}
+	return nil, &ListChangedError{Method: http.MethodGet, Path: path, Walks: maxListWalks, Changes: changes}
+}
+
+// listReadCost is the requests readList makes for a list of total
+// records that holds still: one page, then one more for each ListPageSize
+// − 1 records left (pages overlap by one record).
+func listReadCost(total int64) int64 {
+	if total <= ListPageSize {
+		return 1
+	}
+	return 1 + (total-ListPageSize+ListPageSize-2)/(ListPageSize-1)
+}
+
+// walkList walks a list once from offset 0 (from first when not nil). It
+// returns the records, the list's path as errors print it, and what
+// changed during the walk ("" when nothing did), or an error: a failed
+// request, a record that cannot be decoded, an answer that contradicts
+// itself, a bound that ran out.
+func walkList[T any](ctx context.Context, c *Client, read pageReader, first *object,
+	decode func(item *fields) (T, error), identity func(T) string,
+) (records []T, path string, change string, err error) {
+	w := newListWalk(c, decode, identity)
+	for {
+		if w.pages >= maxListPages {
+			return nil, "", "", fmt.Errorf("%s %s: the pages bound of one list read ran out: %d pages read, %d of the %d records total_num promises; narrow the filter",
+				http.MethodGet, w.path, w.pages, len(w.records), w.total)
+		}
+		o := first
+		if w.pages > 0 || o == nil {
+			if o, err = read(ctx, w.offset); err != nil {
+				return nil, "", "", err
+			}
+		}
+		done, change, err := w.page(o)
 		if err != nil {
-			return nil, "", o.fieldError("total_num", err)
+			return nil, "", "", err
 		}
-		items, err := rawList(o.fields["data_list"], total == 0)
-		if err != nil {
-			return nil, "", o.fieldError("data_list", err)
-		}
-		if total == 0 && len(items) > 0 {
-			return nil, "", o.fieldError("total_num", fmt.Errorf("0, but data_list holds %d record%s", len(items), plural(len(items))))
-		}
-		if total > maxListRecords {
-			return nil, "", fmt.Errorf("%s %s: total_num is %d: more records than the records bound of one list read (%d; HSS pages no further than offset %d); narrow the filter",
-				http.MethodGet, o.path, total, maxListRecords, MaxListOffset)
-		}
-		if w.pages == 1 {
-			w.total = total
-		} else if total != w.total {
-			return w, fmt.Sprintf("total_num was %d on page 1 but %d on page %d (offset %d)", w.total, total, w.pages, offset), nil
-		}
-		if want := min(int64(ListPageSize), total-offset); int64(len(items)) < want {
-			return w, fmt.Sprintf("the page at offset %d holds %d records where total_num %d promises %d (the list shrank)", offset, len(items), total, want), nil
-		}
-		if int64(len(items)) > total-offset {
-			return w, fmt.Sprintf("the page at offset %d holds %d records, more than the %d total_num %d leaves (the list grew)", offset, len(items), total-offset, total), nil
-		}
-		now := c.cfg.Now()
-		for i, raw := range items {
-			pos := offset + int64(i)
-			f, err := decodeFields(raw)
-			if err != nil {
-				return nil, "", o.fieldError(fmt.Sprintf("data_list[%d]", pos), err)
-			}
-			rec, err := decode(&fields{raw: f, prefix: fmt.Sprintf("data_list[%d].", pos), o: o, now: now})
-			if err != nil {
-				return nil, "", err
-			}
-			id := identity(rec)
-			if id == "" {
-				id = abbreviate(canonicalJSON(raw))
-			}
-			id = "record " + id
-			if first, ok := seen[id]; ok {
-				return w, fmt.Sprintf("%s was read twice (positions %d and %d)", id, first, pos), nil
-			}
-			seen[id] = int(pos)
-			w.records = append(w.records, rec)
-			w.ids = append(w.ids, id)
-		}
-		offset += int64(len(items))
-		if offset >= total {
-			if int64(len(w.records)) != total { // every page held what total_num promised: cannot happen
-				return nil, "", fmt.Errorf("%s %s: %d records read, but total_num is %d", http.MethodGet, o.path, len(w.records), total)
-			}
-			return w, "", nil
+		if done || change != "" {
+			return w.records, w.path, change, nil
 		}
 	}
+}
+
+// listWalk is one walk through a list, a page at a time.
+type listWalk[T any] struct {
+	c        *Client
+	decode   func(item *fields) (T, error)
+	identity func(T) string
+	records  []T
+	seen     map[string]int64 // identity → position
+	last     string           // identity of the last record read
+	total    int64            // total_num of page 1
+	offset   int64            // where the next page starts
+	pages    int
+	path     string // as errors print it
+}
+
+func newListWalk[T any](c *Client, decode func(item *fields) (T, error), identity func(T) string) *listWalk[T] {
+	return &listWalk[T]{c: c, decode: decode, identity: identity, seen: map[string]int64{}}
+}
+
+// page takes in o, the page at w.offset. It reports whether the walk is
+// done, or what changed ("" when nothing did), or an error.
+func (w *listWalk[T]) page(o *object) (done bool, change string, err error) {
+	w.pages++
+	w.path = o.path
+	total, err := parseCount(o.fields["total_num"])
+	if err != nil {
+		return false, "", o.fieldError("total_num", err)
+	}
+	items, err := rawList(o.fields["data_list"], total == 0)
+	if err != nil {
+		return false, "", o.fieldError("data_list", err)
+	}
+	if total == 0 && len(items) > 0 {
+		return false, "", o.fieldError("total_num", fmt.Errorf("0, but data_list holds %d record%s", len(items), plural(len(items))))
+	}
+	if total > maxListRecords {
+		return false, "", fmt.Errorf("%s %s: total_num is %d: more records than the records bound of one list read (%d; HSS pages no further than offset %d); narrow the filter",
+			http.MethodGet, o.path, total, maxListRecords, MaxListOffset)
+	}
+	offset := w.offset
+	if w.pages == 1 {
+		w.total = total
+	} else if total != w.total {
+		return false, fmt.Sprintf("total_num was %d on page 1 but %d on page %d (offset %d)", w.total, total, w.pages, offset), nil
+	}
+	if want := min(int64(ListPageSize), total-offset); int64(len(items)) < want {
+		return false, fmt.Sprintf("the page at offset %d holds %d records where total_num %d promises %d (the list shrank)", offset, len(items), total, want), nil
+	}
+	if int64(len(items)) > total-offset {
+		return false, fmt.Sprintf("the page at offset %d holds %d records, more than the %d total_num %d leaves (the list grew)", offset, len(items), total-offset, total), nil
+	}
+	now := w.c.cfg.Now()
+	for i, raw := range items {
+		pos := offset + int64(i)
+		f, err := decodeFields(raw)
+		if err != nil {
+			return false, "", o.fieldError(fmt.Sprintf("data_list[%d]", pos), err)
+		}
+		rec, err := w.decode(&fields{raw: f, prefix: fmt.Sprintf("data_list[%d].", pos), o: o, now: now})
+		if err != nil {
+			return false, "", err
+		}
+		id := w.identity(rec)
+		if id == "" {
+			id = abbreviate(canonicalJSON(raw))
+		}
+		id = "record " + id
+		if i == 0 && w.pages > 1 { // the last record of the page before, read again
+			if id != w.last {
+				return false, fmt.Sprintf("position %d held %s on page %d but holds %s on page %d (records were deleted or inserted before it)",
+					pos, w.last, w.pages-1, id, w.pages), nil
+			}
+			continue
+		}
+		if at, ok := w.seen[id]; ok {
+			return false, fmt.Sprintf("%s was read twice (positions %d and %d)", id, at, pos), nil
+		}
+		w.seen[id] = pos
+		w.records = append(w.records, rec)
+		w.last = id
+	}
+	if w.offset += int64(len(items)); w.offset < total {
+		w.offset-- // the next page starts with the last record of this one
+		return false, "", nil
+	}
+	if int64(len(w.records)) != total { // every page held what total_num promised: cannot happen
+		return false, "", fmt.Errorf("%s %s: %d records read, but total_num is %d", http.MethodGet, o.path, len(w.records), total)
+	}
+	return true, "", nil
 }
 
 func plural(n int) string {

@@ -87,18 +87,19 @@ func TestListPagesUntilTotal(t *testing.T) {
 	if len(got) != 450 || got[449].ImageName != "web-449" || *got[449].VulNum != 449 {
 		t.Fatalf("got %d records, last %+v", len(got), got[len(got)-1])
 	}
-	// A list of more than one page is walked twice; the walks agree.
-	if o := strings.Join(p.offsets(), " "); o != "0/200 200/200 400/200 0/200 200/200 400/200" {
+	// Each page after the first starts at the last record of the one
+	// before.
+	if o := strings.Join(p.offsets(), " "); o != "0/200 199/200 398/200" {
 		t.Fatalf("offset/limit of the requests: %s", o)
 	}
 }
 
 func TestListExactMultipleOfThePageSizeAsksNoEmptyPage(t *testing.T) {
-	p := &pager{records: records(400)}
+	p := &pager{records: records(398)}
 	if _, err := listClient(t, p).ListRegistryImages(context.Background(), Scope{}, RegistryImageQuery{}); err != nil {
 		t.Fatal(err)
 	}
-	if o := strings.Join(p.offsets(), " "); o != "0/200 200/200 0/200 200/200" {
+	if o := strings.Join(p.offsets(), " "); o != "0/200 199/200" {
 		t.Fatalf("offset/limit of the requests: %s", o)
 	}
 }
@@ -225,8 +226,8 @@ func TestListRegistryImagesFromTheSimulator(t *testing.T) {
 	if len(got) != simulator.DecoyCount+1 || got[len(got)-1].ImageName != "redis" || got[len(got)-1].ImageVersion != "7.2" {
 		t.Fatalf("got %d records", len(got))
 	}
-	if n := sim.Count(simulator.RegistryImages); n != 4 {
-		t.Fatalf("%d list requests, want 4: two walks of two pages", n)
+	if n := sim.Count(simulator.RegistryImages); n != 2 {
+		t.Fatalf("%d list requests, want 2: two pages", n)
 	}
 	local, err := c.ListImageLocal(context.Background(), Scope{}, LocalImageQuery{ImageName: s("redis"), ImageVersion: s("7.2")})
 	if err != nil {
@@ -360,17 +361,17 @@ func TestListTotalChangeWalksAgain(t *testing.T) {
 	if h := strings.Join(hostsOf(got, "redis"), " "); h != "node-a=success node-b=failed" || len(got) != 200 {
 		t.Fatalf("%d records, redis on %s; want 200 and both hosts", len(got), h)
 	}
-	if o := simOffsets(sim, simulator.LocalImages); o != "0 200 0" {
-		t.Fatalf("offsets %s, want 0 200 0", o)
+	if o := simOffsets(sim, simulator.LocalImages); o != "0 199 0" {
+		t.Fatalf("offsets %s, want 0 199 0", o)
 	}
 }
 
-// The same deletion with another image pushed at once: total_num holds,
-// no record is read twice, and the first walk looks whole. A list of more
-// than one page is walked twice and kept only when both walks read the
-// same records; here they differ, and the third walk agrees with the
-// second.
-func TestListConfirmingWalkCatchesACompensatedChange(t *testing.T) {
+// The same deletion with another image pushed at once: total_num holds
+// and no record is read twice, but the failed web-b, first on page 2,
+// moves onto page 1, read already. Page 2 starts at the last record of
+// page 1 (web-a), and finds web-b there: the walk saw the list shift and
+// walks again; the second walk holds still.
+func TestListOverlapCatchesACompensatedChange(t *testing.T) {
 	img := func(id, name, status string) simulator.Image {
 		return simulator.Image{ID: id, Type: "private_image", EnterpriseProjectID: "0", Namespace: "bulk", Name: name, Version: "5.0",
 			ScanStatus: status, ScanAge: time.Hour}
@@ -393,13 +394,14 @@ func TestListConfirmingWalkCatchesACompensatedChange(t *testing.T) {
 	if len(got) != 201 || ids[0] != "img-svc-001" || !slices.Contains(ids, "img-web-b") || ids[200] != "img-svc-new" {
 		t.Fatalf("%d records: %v ... %v", len(got), ids[:2], ids[197:])
 	}
-	if o := simOffsets(sim, simulator.RegistryImages); o != "0 200 0 200 0 200" {
-		t.Fatalf("offsets %s, want three walks of two pages", o)
+	if o := simOffsets(sim, simulator.RegistryImages); o != "0 199 0 199" {
+		t.Fatalf("offsets %s, want two walks of two pages", o)
 	}
 }
 
-// A record inserted before the boundary between two pages pushes the last
-// record of page 1 onto page 2: it is read twice. That is a change.
+// A record inserted before the boundary between two pages pushes the
+// records of page 1 on by one: page 2 starts with the last record but one
+// of page 1, not the last. That is a change.
 func TestListRecordReadTwiceWalksAgain(t *testing.T) {
 	before := records(250)
 	after := append([]string{`{"id": 1000, "image_type": "private_image", "namespace": "shop", "image_name": "new", "image_version": "1", "scan_status": "success"}`}, before[:249]...)
@@ -423,7 +425,31 @@ func TestListRecordReadTwiceWalksAgain(t *testing.T) {
 	if len(got) != 250 || got[0].ImageName != "new" || got[249].ImageName != "web-248" {
 		t.Fatalf("%d records, first %s, last %s", len(got), got[0].ImageName, got[len(got)-1].ImageName)
 	}
-	if o := s.offsets(); o != "0 200 0 200 0 200" {
+	if o := s.offsets(); o != "0 199 0 199" {
+		t.Fatalf("offsets %s", o)
+	}
+}
+
+// A record deleted before the boundary and another appended, between the
+// two pages of every walk: total_num holds and nothing is read twice, but
+// page 2 never starts with the record page 1 ended with. Three walks, then
+// an error that says where the list shifted. (Without the overlap, each
+// walk would have lost web-200 and looked whole.)
+func TestListShiftOnEveryWalkFailsClosed(t *testing.T) {
+	recs := records(251)
+	s := &script{body: func(_, offset int) string {
+		if offset == 0 {
+			return page(250, recs[:250], 0)
+		}
+		return page(250, recs[1:], offset)
+	}}
+	_, err := listClient(t, s).ListRegistryImages(context.Background(), Scope{}, RegistryImageQuery{})
+	var ce *ListChangedError
+	want := "walk 3: position 199 held record id 199 (shop/web-199:1) on page 1 but holds record id 200 (shop/web-200:1) on page 2 (records were deleted or inserted before it)"
+	if !errors.As(err, &ce) || len(ce.Changes) != 3 || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v", err)
+	}
+	if o := s.offsets(); o != "0 199 0 199 0 199" {
 		t.Fatalf("offsets %s", o)
 	}
 }
@@ -437,10 +463,10 @@ func TestListEmptyPageBeforeTheTotalIsAChange(t *testing.T) {
 	_, err := listClient(t, p).ListRegistryImages(context.Background(), Scope{}, RegistryImageQuery{})
 	var ce *ListChangedError
 	if !errors.As(err, &ce) || ce.Walks != 3 ||
-		!strings.Contains(err.Error(), "walk 1: the page at offset 400 holds 0 records where total_num 1000 promises 200 (the list shrank)") {
+		!strings.Contains(err.Error(), "walk 1: the page at offset 398 holds 2 records where total_num 1000 promises 200 (the list shrank)") {
 		t.Fatalf("got %v", err)
 	}
-	if o := strings.Join(p.offsets(), " "); o != strings.Repeat("0/200 200/200 400/200 ", 3)[:3*len("0/200 200/200 400/200 ")-1] {
+	if o := strings.Join(p.offsets(), " "); o != strings.TrimSpace(strings.Repeat("0/200 199/200 398/200 ", 3)) {
 		t.Fatalf("offset/limit of the requests: %s", o)
 	}
 }
@@ -566,8 +592,8 @@ func TestListGrowingTotalEndsFast(t *testing.T) {
 	n := sim.Count(simulator.RegistryImages)
 	t.Logf("%d pages in %s", n, took.Round(time.Millisecond))
 	var ce *ListChangedError
-	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "walk 1: total_num was 201 on page 1 but 401 on page 2 (offset 200)") ||
-		!strings.Contains(err.Error(), "walk 3: total_num was 1001 on page 1 but 1201 on page 2 (offset 200)") {
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "walk 1: total_num was 201 on page 1 but 401 on page 2 (offset 199)") ||
+		!strings.Contains(err.Error(), "walk 3: total_num was 1001 on page 1 but 1201 on page 2 (offset 199)") {
 		t.Fatalf("got %v", err)
 	}
 	if n != 6 {
@@ -593,8 +619,8 @@ func TestListKeepsChangingFailsClosed(t *testing.T) {
 	}
 	want := "GET /v5/" + sim.ProjectID() + "/image/local-repositories: HSS's list kept changing while it was read: " +
 		"3 walks from offset 0 (the most one read makes), none of them one consistent snapshot: " +
-		"walk 1: total_num was 201 on page 1 but 200 on page 2 (offset 200); walk 2: total_num was 201 on page 1 but 200 on page 2 (offset 200); " +
-		"walk 3: total_num was 201 on page 1 but 200 on page 2 (offset 200). Retry later, or narrow the filter so that the list fits on one page (200 records)"
+		"walk 1: total_num was 201 on page 1 but 200 on page 2 (offset 199); walk 2: total_num was 201 on page 1 but 200 on page 2 (offset 199); " +
+		"walk 3: total_num was 201 on page 1 but 200 on page 2 (offset 199). Retry later, or narrow the filter so that the list fits on one page (200 records)"
 	if err.Error() != want {
 		t.Fatalf("got\n%s\nwant\n%s", err, want)
 	}
@@ -632,10 +658,10 @@ func TestListPagesBound(t *testing.T) {
 	maxListPages = 2
 	p := &pager{records: records(450)}
 	_, err := listClient(t, p).ListRegistryImages(context.Background(), Scope{}, RegistryImageQuery{})
-	if err == nil || !strings.Contains(err.Error(), "the pages bound of one list read ran out: 2 pages read, 400 of the 450 records total_num promises; narrow the filter") {
+	if err == nil || !strings.Contains(err.Error(), "the pages bound of one list read ran out: 2 pages read, 399 of the 450 records total_num promises; narrow the filter") {
 		t.Fatalf("got %v", err)
 	}
-	if o := strings.Join(p.offsets(), " "); o != "0/200 200/200" {
+	if o := strings.Join(p.offsets(), " "); o != "0/200 199/200" {
 		t.Fatalf("offset/limit of the requests: %s", o)
 	}
 }
@@ -732,36 +758,41 @@ func TestListTimesArePlausibleInEveryList(t *testing.T) {
 	}
 }
 
-// Walks that each look whole but disagree, or a last walk that nothing is
-// left to confirm, are no snapshot either.
-func TestListUnconfirmedWalksFailClosed(t *testing.T) {
+// A walk that saw no change is the answer: the list as it was while that
+// walk read it. Another walk that would read other records later plays
+// no part (each page of the first walk here is consistent with the
+// other), and the first walk that holds still after others changed is
+// kept.
+func TestListWalkThatHoldsStillIsTheAnswer(t *testing.T) {
 	recs := records(260)
 	for _, tc := range []struct {
-		name string
-		body func(n, offset int) string
-		want string
+		name    string
+		body    func(n, offset int) string
+		first   string
+		offsets string
 	}{
-		{"every walk reads other records", func(n, offset int) string {
+		{"the list changes between walks", func(n, offset int) string {
 			walk := (n + 1) / 2 // two pages a walk
 			return page(250, recs[walk:walk+250], offset)
-		}, "none of them one consistent snapshot: walk 2 read other records than walk 1: position 0 holds record id 2 (shop/web-2:1), was record id 1 (shop/web-1:1); " +
-			"walk 3 read other records than walk 2: position 0 holds record id 3 (shop/web-3:1), was record id 2 (shop/web-2:1). Retry later"},
-		{"the last walk is the first that holds still", func(n, offset int) string {
+		}, "web-1", "0 199"},
+		{"the third walk is the first that holds still", func(n, offset int) string {
 			if n <= 4 && offset > 0 {
 				return page(251, recs[:250], offset) // total_num 251 on page 2 of walks 1 and 2
 			}
 			return page(250, recs[:250], offset)
-		}, "walk 2: total_num was 250 on page 1 but 251 on page 2 (offset 200); walk 3 saw no change, but no walk was left to confirm it. Retry later"},
+		}, "web-0", "0 199 0 199 0 199"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &script{body: tc.body}
-			_, err := listClient(t, s).ListRegistryImages(context.Background(), Scope{}, RegistryImageQuery{})
-			var ce *ListChangedError
-			if !errors.As(err, &ce) || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("got %v", err)
+			got, err := listClient(t, s).ListRegistryImages(context.Background(), Scope{}, RegistryImageQuery{})
+			if err != nil {
+				t.Fatal(err)
 			}
-			if o := s.offsets(); o != "0 200 0 200 0 200" {
-				t.Fatalf("offsets %s", o)
+			if len(got) != 250 || got[0].ImageName != tc.first {
+				t.Fatalf("%d records, first %s", len(got), got[0].ImageName)
+			}
+			if o := s.offsets(); o != tc.offsets {
+				t.Fatalf("offsets %s, want %s", o, tc.offsets)
 			}
 		})
 	}

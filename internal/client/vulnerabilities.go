@@ -328,6 +328,9 @@ type GlobalVulnerability struct {
 	HistoryNumber *int64 // images affected; nil when HSS gives no number
 	UndealNumber  *int64 // images affected and unhandled; nil when HSS gives no number
 	CVEs          []CVE  // checked as ListVulnerabilityCve checks them
+	// CVEsListed is whether the row carries its CVE list (data_list), an
+	// empty one included. Without it, CVEs is unknown, not none.
+	CVEsListed bool
 }
 
 // ListGlobalVulnerabilities returns every row of the tenant-wide image
@@ -337,9 +340,12 @@ type GlobalVulnerability struct {
 // are checked as ListVulnerabilityCve checks them.
 func (c *Client) ListGlobalVulnerabilities(ctx context.Context, scope Scope, q GlobalVulnerabilityQuery) ([]GlobalVulnerability, error) {
 	query := appendStrings(nil, []namedString{{"repair_necessity", q.RepairNecessity}, {"vul_id", q.VulID}, {"type", q.Type}})
-	rows, err := listAll(ctx, c, scope, c.projectPath("image", "vulnerabilities"), query, decodeGlobalVulnerability,
-		func(v GlobalVulnerability) string { return fmt.Sprintf("vul_id %q", v.VulID) })
+	rows, err := listAll(ctx, c, scope, c.projectPath("image", "vulnerabilities"), query, decodeGlobalVulnerability, globalVulnerabilityIdentity)
 	return slices.Clone(rows), err
+}
+
+func globalVulnerabilityIdentity(v GlobalVulnerability) string {
+	return fmt.Sprintf("vul_id %q", v.VulID)
 }
 
 func decodeGlobalVulnerability(f *fields) (GlobalVulnerability, error) {
@@ -358,6 +364,7 @@ func decodeGlobalVulnerability(f *fields) (GlobalVulnerability, error) {
 	v.HistoryNumber = f.count("history_number")
 	v.UndealNumber = f.count("undeal_number")
 	if raw, ok := f.raw["data_list"]; ok && string(bytes.TrimSpace(raw)) != "null" {
+		v.CVEsListed = true
 		items, err := rawList(raw, true)
 		if err != nil {
 			f.fail("data_list", err)
@@ -393,31 +400,31 @@ func decodeGlobalVulnerability(f *fields) (GlobalVulnerability, error) {
 // of ListVulnerabilityCve at once per caller.
 const vulnerabilityCVEWorkers = 10
 
-// globalTotalProbeLimit is the page size of the request that learns the
-// tenant-wide total: the smallest HSS accepts.
-const globalTotalProbeLimit = 10
-
 // VulnerabilityCVEs returns the CVEs of each of vulIDs (duplicates and
-// order do not matter), choosing the cheaper of two ways for the V
-// distinct vulnerabilities whose CVEs this client has not read yet:
+// order do not matter), each vulnerability's read once per client (per
+// provider process) and shared by every caller. For the V distinct
+// vulnerabilities not read yet it takes the cheaper of two ways:
 //
 //   - one ListVulnerabilityCve call each: V requests;
-//   - paging the tenant-wide list (ListGlobalVulnerabilities), which
-//     carries every vulnerability's CVEs: ⌈G/200⌉ requests for G
-//     tenant-wide vulnerabilities, twice that when the list has more than
-//     one page (a list of several pages is read twice, to prove it a
-//     snapshot).
+//   - the tenant-wide list (ListGlobalVulnerabilities), whose rows carry
+//     their CVEs: listReadCost(G) requests for its G rows, ⌈G/200⌉ for
+//     most G (its pages overlap by one record, see readList).
 //
-// It takes the tenant-wide list when that costs fewer requests, per-
-// vulnerability calls on a tie. G is learnt from one request of the
-// tenant-wide list (offset 0, limit 10), made once per client and scope,
-// and only when V is 3 or more (below that, one request per vulnerability
-// cannot be beaten). A vulnerability the tenant-wide list does not name,
-// or names without CVEs, is still asked for on its own, never taken to
-// have none; so is every one when the tenant-wide list kept changing
-// while it was read. Each vulnerability's CVEs are read once per client
-// (per provider process) whichever way, and every caller gets that one
-// answer. An error names the vulnerability and the field.
+// When V is 3 or more, the tenant-wide list's first page (offset 0,
+// limit 200) is read once per client and scope, and kept: it tells G,
+// its rows' CVEs are used whichever way is taken, and it is the first
+// page of a walk of the whole list. From there the rest of the list costs
+// listReadCost(G) − 1 requests and the other way one request for each
+// vulnerability the page did not name; the cheaper is taken, calls on a
+// tie. So the CVEs of V vulnerabilities cost at most min(V, listReadCost(G))
+// requests, one more only the first time, when V < listReadCost(G) and
+// the first page named none of them. A row that names its vulnerability
+// but carries no CVE list (data_list missing or null) is not taken to
+// have none: that vulnerability is asked for on its own, as is one the
+// tenant-wide list does not name, and every one when the tenant-wide list
+// kept changing while it was read. An empty CVE list is HSS saying there
+// are none, as ListVulnerabilityCve's total_num 0 would. An error names
+// the vulnerability and the field.
 func (c *Client) VulnerabilityCVEs(ctx context.Context, scope Scope, vulIDs []string) (map[string][]CVE, error) {
 	ids := slices.Clone(vulIDs)
 	slices.Sort(ids)
@@ -425,35 +432,8 @@ func (c *Client) VulnerabilityCVEs(ctx context.Context, scope Scope, vulIDs []st
 	if len(ids) > 0 && ids[0] == "" {
 		return nil, errors.New("reading CVEs: a vul_id is empty")
 	}
-	var pending []string // not read yet
-	for _, id := range ids {
-		if !c.answers.known(vulnerabilityCVEKey(scope, id)) {
-			pending = append(pending, id)
-		}
-	}
-	useGlobal, err := c.globalListIsCheaper(ctx, scope, len(pending))
-	if err != nil {
+	if err := c.cvesFromTenantList(ctx, scope, ids); err != nil {
 		return nil, err
-	}
-	if useGlobal {
-		global, err := c.globalCVEs(ctx, scope)
-		var changed *ListChangedError
-		switch {
-		case errors.As(err, &changed):
-			c.debug(ctx, "HSS's tenant-wide vulnerability list kept changing: reading each vulnerability's CVEs on its own", map[string]any{"vulnerabilities": len(pending)})
-		case err != nil:
-			return nil, err
-		default:
-			for _, id := range pending {
-				if cves := global[id]; len(cves) > 0 {
-					// The first answer for id is kept: a caller that
-					// read it another way meanwhile wins.
-					if _, err := c.answers.get(vulnerabilityCVEKey(scope, id), func() (any, error) { return cves, nil }); err != nil {
-						return nil, err
-					}
-				}
-			}
-		}
 	}
 
 	out := make(map[string][]CVE, len(ids))
@@ -469,7 +449,7 @@ func (c *Client) VulnerabilityCVEs(ctx context.Context, scope Scope, vulIDs []st
 				return err
 			}
 			cves, ok := v.([]CVE)
-			if !ok { // only this function keeps answers under these keys
+			if !ok { // only this file keeps answers under these keys
 				return fmt.Errorf("reading the CVEs of vulnerability %s: internal error: the kept answer is a %T", id, v)
 			}
 			results[i] = slices.Clone(cves)
@@ -485,60 +465,96 @@ func (c *Client) VulnerabilityCVEs(ctx context.Context, scope Scope, vulIDs []st
 	return out, nil
 }
 
+// cvesFromTenantList keeps, as the answers of vulnerabilityCVEKey, the
+// CVEs the tenant-wide list gives for those of ids not read yet, reading
+// as much of that list as VulnerabilityCVEs says.
+func (c *Client) cvesFromTenantList(ctx context.Context, scope Scope, ids []string) error {
+	pending := c.unread(scope, ids)
+	if len(pending) == 0 {
+		return nil
+	}
+	if c.answers.known(globalCVEsKey(scope)) { // read already, or being read: no request
+		return c.keepCVEs(ctx, scope, pending, func() (map[string][]CVE, error) { return c.globalCVEs(ctx, scope, nil) })
+	}
+	if len(pending) < 3 && !c.answers.known(globalFirstPageKey(scope)) {
+		return nil // V ≤ 2 calls: the first page might save one, or cost one more
+	}
+	first, err := c.globalFirstPage(ctx, scope)
+	if err != nil || first.page == nil {
+		return err
+	}
+	if err := c.keepCVEs(ctx, scope, pending, func() (map[string][]CVE, error) { return first.cves, nil }); err != nil {
+		return err
+	}
+	pending = c.unread(scope, pending)
+	if len(pending) == 0 || first.total <= ListPageSize || listReadCost(first.total)-1 >= int64(len(pending)) {
+		return nil // the first page was the whole list, or calls cost no more
+	}
+	return c.keepCVEs(ctx, scope, pending, func() (map[string][]CVE, error) { return c.globalCVEs(ctx, scope, first.page) })
+}
+
+// unread is those of ids whose CVEs this client has not read, nor is
+// reading.
+func (c *Client) unread(scope Scope, ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if !c.answers.known(vulnerabilityCVEKey(scope, id)) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// keepCVEs keeps what read gives for each of ids (vul_id → CVEs; ids it
+// leaves out are left unread). A tenant-wide list that kept changing
+// leaves them all unread. The first answer for an id is kept: a caller
+// that read it another way meanwhile wins.
+func (c *Client) keepCVEs(ctx context.Context, scope Scope, ids []string, read func() (map[string][]CVE, error)) error {
+	byID, err := read()
+	var changed *ListChangedError
+	switch {
+	case errors.As(err, &changed):
+		c.debug(ctx, "HSS's tenant-wide vulnerability list kept changing: reading each vulnerability's CVEs on its own", map[string]any{"vulnerabilities": len(ids)})
+		return nil
+	case err != nil:
+		return err
+	}
+	for _, id := range ids {
+		if cves, ok := byID[id]; ok {
+			if _, err := c.answers.get(vulnerabilityCVEKey(scope, id), func() (any, error) { return cves, nil }); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 func vulnerabilityCVEKey(scope Scope, vulID string) string {
 	return "CVES " + vulID + "|" + scope.Region + "|" + scope.EnterpriseProjectID
 }
 
-// globalListIsCheaper says whether reading the tenant-wide list costs
-// fewer requests than pending ListVulnerabilityCve calls (see
-// VulnerabilityCVEs).
-func (c *Client) globalListIsCheaper(ctx context.Context, scope Scope, pending int) (bool, error) {
-	if pending == 0 {
-		return false, nil
-	}
-	if c.answers.known(globalCVEsKey(scope)) {
-		return true, nil // read already, or being read: no request
-	}
-	if pending < 3 && !c.answers.known(globalTotalKey(scope)) {
-		return false, nil // the total alone costs a request
-	}
-	total, err := c.globalVulnerabilityTotal(ctx, scope)
-	if err != nil {
-		return false, err
-	}
-	return total > 0 && listReadCost(total) < int64(pending), nil
-}
-
-// listReadCost is the requests listAll makes for a list of total records
-// that holds still: one walk of ⌈total/200⌉ pages, two walks when that is
-// more than one page.
-func listReadCost(total int64) int64 {
-	pages := max(1, (total+ListPageSize-1)/ListPageSize)
-	if pages > 1 {
-		return 2 * pages
-	}
-	return 1
-}
-
-func globalTotalKey(scope Scope) string {
-	return "GLOBAL VULNERABILITIES TOTAL|" + scope.Region + "|" + scope.EnterpriseProjectID
+func globalFirstPageKey(scope Scope) string {
+	return "GLOBAL VULNERABILITIES PAGE 1|" + scope.Region + "|" + scope.EnterpriseProjectID
 }
 
 func globalCVEsKey(scope Scope) string {
 	return "GLOBAL VULNERABILITY CVES|" + scope.Region + "|" + scope.EnterpriseProjectID
 }
 
-// globalVulnerabilityTotal is the tenant-wide list's total_num, read once
-// per client and scope.
-func (c *Client) globalVulnerabilityTotal(ctx context.Context, scope Scope) (int64, error) {
-	v, err := c.answers.get(globalTotalKey(scope), func() (any, error) {
-		o, err := c.readObject(ctx, &request{
-			method:   http.MethodGet,
-			segments: c.projectPath("image", "vulnerabilities"),
-			query:    []param{{"offset", "0"}, {"limit", strconv.Itoa(globalTotalProbeLimit)}},
-			scope:    scope,
-			retry:    retryRead,
-		})
+// tenantListPage is the tenant-wide list's first page: as HSS sent it,
+// its total_num, and its rows' CVEs (rows that carry a CVE list only).
+type tenantListPage struct {
+	page  *object
+	total int64
+	cves  map[string][]CVE
+}
+
+// globalFirstPage reads the tenant-wide list's first page once per client
+// and scope.
+func (c *Client) globalFirstPage(ctx context.Context, scope Scope) (*tenantListPage, error) {
+	v, err := c.answers.get(globalFirstPageKey(scope), func() (any, error) {
+		segments := c.projectPath("image", "vulnerabilities")
+		o, err := c.listPages(scope, segments, nil)(ctx, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -546,31 +562,42 @@ func (c *Client) globalVulnerabilityTotal(ctx context.Context, scope Scope) (int
 		if err != nil {
 			return nil, o.fieldError("total_num", err)
 		}
-		return total, nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	total, ok := v.(int64)
-	if !ok {
-		return 0, fmt.Errorf("reading the tenant-wide vulnerability total: internal error: the kept answer is a %T", v)
-	}
-	return total, nil
-}
-
-// globalCVEs is the tenant-wide list as vul_id → CVEs, read once per
-// client and scope.
-func (c *Client) globalCVEs(ctx context.Context, scope Scope) (map[string][]CVE, error) {
-	v, err := c.answers.get(globalCVEsKey(scope), func() (any, error) {
-		rows, err := c.ListGlobalVulnerabilities(ctx, scope, GlobalVulnerabilityQuery{})
+		// One page, checked as a walk checks it. A page that contradicts
+		// its total_num is kept as none: every vulnerability is then
+		// asked for on its own.
+		w := newListWalk(c, decodeGlobalVulnerability, globalVulnerabilityIdentity)
+		_, change, err := w.page(o)
 		if err != nil {
 			return nil, err
 		}
-		m := make(map[string][]CVE, len(rows))
-		for _, r := range rows {
-			m[r.VulID] = r.CVEs
+		if change != "" {
+			c.debug(ctx, "HSS's tenant-wide vulnerability list changed while its first page was read: reading each vulnerability's CVEs on its own", map[string]any{"change": change})
+			return &tenantListPage{}, nil
 		}
-		return m, nil
+		rows := w.records
+		return &tenantListPage{page: o, total: total, cves: cveMap(rows)}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	p, ok := v.(*tenantListPage)
+	if !ok {
+		return nil, fmt.Errorf("reading the tenant-wide vulnerability list: internal error: the kept answer is a %T", v)
+	}
+	return p, nil
+}
+
+// globalCVEs is the whole tenant-wide list as vul_id → CVEs (rows that
+// carry a CVE list only), read once per client and scope; its first walk
+// starts from first when that is not nil.
+func (c *Client) globalCVEs(ctx context.Context, scope Scope, first *object) (map[string][]CVE, error) {
+	v, err := c.answers.get(globalCVEsKey(scope), func() (any, error) {
+		rows, err := readList(ctx, c, c.listPages(scope, c.projectPath("image", "vulnerabilities"), nil), first,
+			decodeGlobalVulnerability, globalVulnerabilityIdentity)
+		if err != nil {
+			return nil, err
+		}
+		return cveMap(rows), nil
 	})
 	if err != nil {
 		return nil, err
@@ -580,6 +607,16 @@ func (c *Client) globalCVEs(ctx context.Context, scope Scope) (map[string][]CVE,
 		return nil, fmt.Errorf("reading the tenant-wide vulnerability list: internal error: the kept answer is a %T", v)
 	}
 	return m, nil
+}
+
+func cveMap(rows []GlobalVulnerability) map[string][]CVE {
+	m := make(map[string][]CVE, len(rows))
+	for _, r := range rows {
+		if r.CVEsListed {
+			m[r.VulID] = r.CVEs
+		}
+	}
+	return m
 }
 
 // known reports whether an answer is kept, or being fetched, under key:

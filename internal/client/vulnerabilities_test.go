@@ -124,9 +124,8 @@ func vulRows(prefix string, n int, severity string) []string {
 
 var webQuery = ImageVulnerabilityQuery{ImageID: "img-web", ImageType: "private_image", Namespace: "shop", ImageName: "web", TagName: "1.0"}
 
-// 450 rows in every pass: three pages per walk, every pass walked twice
-// (a list of several pages is confirmed), every required parameter sent,
-// every row labelled with its pass.
+// 450 rows in every pass: three pages each, every required parameter
+// sent, every row labelled with its pass.
 func TestImageVulnerabilitiesEveryPassEveryPage(t *testing.T) {
 	s := &vulServer{image: map[vulPass][]string{
 		{VulTypeLinux, HandleStatusUnhandled}: vulRows("LU", 450, SeverityImmediateRepair),
@@ -176,19 +175,19 @@ func TestImageVulnerabilitiesEveryPassEveryPage(t *testing.T) {
 		t.Fatalf("passes %v", byPass)
 	}
 	for pass, offsets := range byPass {
-		if o := strings.Join(offsets, " "); o != "0 200 400 0 200 400" {
-			t.Errorf("pass %s: offsets %s, want two walks of three pages", pass, o)
+		if o := strings.Join(offsets, " "); o != "0 199 398" {
+			t.Errorf("pass %s: offsets %s, want three pages, each overlapping the one before by a record", pass, o)
 		}
 	}
 	// Kept for the client's lifetime: asking again sends nothing.
-	if n := len(s.paths()); n != 4*2*3 {
-		t.Fatalf("%d requests, want 24: 4 passes, 2 walks, 3 pages", n)
+	if n := len(s.paths()); n != 4*3 {
+		t.Fatalf("%d requests, want 12: 4 passes, 3 pages", n)
 	}
 	if _, err := c.ListImageVulnerabilities(context.Background(), Scope{}, webQuery); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(s.paths()); n != 24 {
-		t.Fatalf("%d requests after asking again, want 24", n)
+	if n := len(s.paths()); n != 12 {
+		t.Fatalf("%d requests after asking again, want 12", n)
 	}
 }
 
@@ -548,53 +547,55 @@ func globalServer(n int) *vulServer {
 	return s
 }
 
-// ids are the first n vulnerability ids: G-000, G-001, ...
-func ids(n int) []string {
+// ids are n vulnerability ids from G-<from>: G-000, G-001, ...
+func ids(n int) []string { return idsFrom(0, n) }
+
+func idsFrom(from, n int) []string {
 	var out []string
 	for i := range n {
-		out = append(out, fmt.Sprintf("G-%03d", i))
+		out = append(out, fmt.Sprintf("G-%03d", from+i))
 	}
 	return out
 }
 
 // The client takes whichever way costs fewer requests: V calls, one per
-// vulnerability, or the tenant-wide list's pages (twice, when it has more
-// than one). Learning G costs one request (limit 10), made only when V is
-// 3 or more, and once per client.
+// vulnerability, or the tenant-wide list's pages (listReadCost). For V of
+// 3 or more it reads that list's first page (limit 200) once per client:
+// it tells G, its CVEs are used either way, and it is the first page of
+// the list's walk. No request of another size is ever sent.
 func TestVulnerabilityCVEsChoosesTheCheaperWay(t *testing.T) {
 	for _, tc := range []struct {
-		name         string
-		g, v         int
-		perVuln      int // ListVulnerabilityCve requests
-		globalPages  int // tenant-wide list requests of limit 200
-		globalProbes int // of limit 10
+		name        string
+		g, from, v  int // the image's vulnerabilities are G-<from>...
+		perVuln     int // ListVulnerabilityCve requests
+		globalPages int // tenant-wide list requests
 	}{
-		// G = 0: the tenant-wide list is never used.
-		{"an empty tenant-wide list", 0, 3, 3, 0, 1},
-		// V <= 2: nothing beats V requests; no probe.
+		// G = 0: the first page names none of them.
+		{"an empty tenant-wide list", 0, 0, 3, 3, 1},
+		// V <= 2: V calls; no first page.
 		{"zero vulnerabilities", 500, 0, 0, 0, 0},
-		{"one vulnerability in a huge tenant", 60000, 1, 1, 0, 0},
-		{"two vulnerabilities in a small tenant", 10, 2, 2, 0, 0},
+		{"one vulnerability in a huge tenant", 60000, 0, 1, 1, 0},
+		{"two vulnerabilities in a small tenant", 10, 0, 2, 2, 0},
 		// A one-page list costs 1.
-		{"three vulnerabilities, a one-page list", 200, 3, 0, 1, 1},
-		{"200 vulnerabilities, a one-page list", 200, 200, 0, 1, 1},
-		{"vulnerabilities beyond the list are asked for on their own", 150, 160, 10, 1, 1},
-		// A list of p > 1 pages costs 2p: two walks.
-		{"three vulnerabilities, a two-page list (4)", 201, 3, 3, 0, 1},
-		{"four vulnerabilities, a two-page list (4): a tie goes to per vulnerability", 201, 4, 4, 0, 1},
-		{"five vulnerabilities, a two-page list (4)", 201, 5, 0, 4, 1},
-		{"30 vulnerabilities, a three-page list (6)", 450, 30, 0, 6, 1},
-		{"5 vulnerabilities, a three-page list (6)", 600, 5, 5, 0, 1},
-		{"6 vulnerabilities, a three-page list (6): a tie", 600, 6, 6, 0, 1},
-		{"7 vulnerabilities, a three-page list (6)", 600, 7, 0, 6, 1},
-		{"19 vulnerabilities, a ten-page list (20)", 2000, 19, 19, 0, 1},
-		{"21 vulnerabilities, a ten-page list (20)", 2000, 21, 0, 20, 1},
+		{"three vulnerabilities, a one-page list", 200, 0, 3, 0, 1},
+		{"200 vulnerabilities, a one-page list", 200, 0, 200, 0, 1},
+		{"vulnerabilities beyond the list are asked for on their own", 150, 0, 160, 10, 1},
+		// Pages overlap by one record: 400 rows are 3 pages, 450 are 3,
+		// 2000 are 11. After the first page, the rest of the list against
+		// one call for each vulnerability the first page did not name.
+		{"all on the first page of a three-page list", 450, 0, 30, 0, 1},
+		{"two past the first page of a three-page list: a tie goes to calls", 400, 300, 2, 2, 0},
+		{"three past the first page of a three-page list (2 more)", 400, 300, 3, 0, 3},
+		{"30 past the first page of a three-page list", 450, 250, 30, 0, 3},
+		{"10 past the first page of an 11-page list (10 more): a tie", 2000, 1000, 10, 10, 1},
+		{"11 past the first page of an 11-page list", 2000, 1000, 11, 0, 11},
+		{"15, of which 10 on the first page of an 11-page list", 2000, 190, 15, 5, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := globalServer(max(tc.g, tc.v))
+			s := globalServer(max(tc.g, tc.from+tc.v))
 			s.global = s.global[:tc.g]
 			c := vulClient(t, s, vulNow)
-			want := ids(tc.v)
+			want := idsFrom(tc.from, tc.v)
 			got, err := c.VulnerabilityCVEs(context.Background(), Scope{}, want)
 			if err != nil {
 				t.Fatal(err)
@@ -603,12 +604,13 @@ func TestVulnerabilityCVEsChoosesTheCheaperWay(t *testing.T) {
 				t.Fatalf("%d answers, want %d", len(got), tc.v)
 			}
 			for i, id := range want {
-				if cves := got[id]; len(cves) != 1 || cves[0].ID != fmt.Sprintf("CVE-2024-%d", i) || cves[0].CVSS != float64(i%10)+0.5 ||
-					cves[0].PublishTime != 1700000000000+int64(i) || cves[0].Description != "c" {
+				n := tc.from + i
+				if cves := got[id]; len(cves) != 1 || cves[0].ID != fmt.Sprintf("CVE-2024-%d", n) || cves[0].CVSS != float64(n%10)+0.5 ||
+					cves[0].PublishTime != 1700000000000+int64(n) || cves[0].Description != "c" {
 					t.Fatalf("%s: %+v", id, cves)
 				}
 			}
-			var perVuln, pages, probes int
+			var perVuln, pages int
 			for _, p := range s.paths() {
 				switch {
 				case strings.HasSuffix(strings.SplitN(p, "?", 2)[0], "/cve"):
@@ -616,12 +618,14 @@ func TestVulnerabilityCVEsChoosesTheCheaperWay(t *testing.T) {
 				case strings.Contains(p, "limit=200"):
 					pages++
 				default:
-					probes++
+					t.Fatalf("request %s", p)
 				}
 			}
-			if perVuln != tc.perVuln || pages != tc.globalPages || probes != tc.globalProbes {
-				t.Fatalf("%d per-vulnerability requests, %d tenant-wide pages, %d probes; want %d, %d, %d",
-					perVuln, pages, probes, tc.perVuln, tc.globalPages, tc.globalProbes)
+			if perVuln != tc.perVuln || pages != tc.globalPages {
+				t.Fatalf("%d per-vulnerability requests, %d tenant-wide pages; want %d, %d", perVuln, pages, tc.perVuln, tc.globalPages)
+			}
+			if tc.from+tc.v <= tc.g && tc.perVuln+tc.globalPages > min(tc.v, int(listReadCost(int64(tc.g))))+1 {
+				t.Fatalf("the case costs more than min(V, listReadCost(G)) + 1") // when the tenant-wide list names them all
 			}
 			// Asking again, for these and fewer, sends nothing.
 			before := len(s.paths())
@@ -640,22 +644,25 @@ func TestVulnerabilityCVEsChoosesTheCheaperWay(t *testing.T) {
 	}
 }
 
-// A vulnerability the tenant-wide list does not name, or names without
-// CVEs, is asked for on its own, never taken to have none.
+// A vulnerability the tenant-wide list does not name, or names without a
+// CVE list (data_list missing or null), is asked for on its own, never
+// taken to have none. An empty list is HSS saying it has none.
 func TestVulnerabilityCVEsNeverReadsAbsenceAsNone(t *testing.T) {
 	s := globalServer(10)
 	s.global[3] = `{"vul_id": "G-003", "data_list": []}`
 	s.global[4] = `{"vul_id": "G-004"}`
+	s.global[5] = `{"vul_id": "G-005", "data_list": null}`
 	s.cves["X-1"] = []string{`{"cve_id": "CVE-2023-9", "cvss_score": 6}`}
 	c := vulClient(t, s, vulNow)
 	got, err := c.VulnerabilityCVEs(context.Background(), Scope{}, append(ids(6), "X-1"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got["G-003"][0].ID != "CVE-2024-3" || got["G-004"][0].ID != "CVE-2024-4" || got["X-1"][0].ID != "CVE-2023-9" || got["G-000"][0].ID != "CVE-2024-0" {
+	if cves, ok := got["G-003"]; !ok || len(cves) != 0 || got["G-004"][0].ID != "CVE-2024-4" || got["G-005"][0].ID != "CVE-2024-5" ||
+		got["X-1"][0].ID != "CVE-2023-9" || got["G-000"][0].ID != "CVE-2024-0" {
 		t.Fatalf("got %+v", got)
 	}
-	if p := s.calls("/cve"); p != 3 || s.calls("/image/vulnerabilities") != 2 {
+	if s.calls("/cve") != 3 || s.calls("/G-004/cve") != 1 || s.calls("/G-005/cve") != 1 || s.calls("/image/vulnerabilities") != 1 {
 		t.Fatalf("requests %v", s.paths())
 	}
 }
@@ -671,15 +678,17 @@ func TestVulnerabilityCVEsFallsBackWhenTheTenantListKeepsChanging(t *testing.T) 
 		}
 		return total
 	}
-	got, err := vulClient(t, s, vulNow).VulnerabilityCVEs(context.Background(), Scope{}, ids(40))
+	got, err := vulClient(t, s, vulNow).VulnerabilityCVEs(context.Background(), Scope{}, idsFrom(300, 40))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 40 || got["G-039"][0].ID != "CVE-2024-39" {
+	if len(got) != 40 || got["G-339"][0].ID != "CVE-2024-339" {
 		t.Fatalf("got %d answers", len(got))
 	}
-	if c := s.calls("/cve"); c != 40 {
-		t.Fatalf("%d per-vulnerability requests, want 40", c)
+	// The first page, then three walks that each saw total_num change on
+	// their second page.
+	if c, g := s.calls("/cve"), s.calls("/image/vulnerabilities"); c != 40 || g != 1+1+2+2 {
+		t.Fatalf("%d per-vulnerability requests, want 40; %d tenant-wide pages, want 6", c, g)
 	}
 }
 
@@ -744,11 +753,11 @@ func TestImageVulnerabilitiesFromTheSimulator(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		findings int
-		requests int // per-image list requests: 4 passes, multi-page ones walked twice
+		requests int // per-image list requests: 4 passes
 	}{
 		{"clean", 0, 4},
 		{"app", 3, 4},
-		{"monolith", 450, 2*2 + 1 + 1 + 1}, // linux unhandled 263: 2 pages, walked twice; handled 37, app unhandled 129, handled 21: a page each
+		{"monolith", 450, 2 + 1 + 1 + 1}, // linux unhandled 263: 2 pages; handled 37, app unhandled 129, handled 21: a page each
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			recs, err := c.ListRegistryImages(ctx, Scope{}, RegistryImageQuery{ImageType: str("private_image"), Namespace: str(simulator.VulnsNamespace), ImageName: str(tc.name)})

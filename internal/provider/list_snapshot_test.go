@@ -178,9 +178,9 @@ data "hss_image" "proxy" {
 // (c) A release read through hss_images whose failed duplicate record was
 // the first of page 2 when an unrelated image was deleted and another
 // pushed between the pages: total_num did not change and no record was
-// read twice. The walker reads a list of more than one page twice and
-// keeps it only when both walks agree; before issue 15 the failed copy
-// was not in the list.
+// read twice. Each page after the first starts at the last record of the
+// page before, which the deletion shifted: the walker sees it and walks
+// again. Before issue 15 the failed copy was not in the list.
 func TestAccListSnapshotReleaseDuplicateNotLost(t *testing.T) {
 	t.Parallel()
 	svc := func(id, name, status string) simulator.Image {
