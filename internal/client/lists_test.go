@@ -104,6 +104,25 @@ func TestListExactMultipleOfThePageSizeAsksNoEmptyPage(t *testing.T) {
 	}
 }
 
+// listReadCost, which the CVE chooser trusts, is what a walk of a list
+// that holds still costs: ⌈n/200⌉ = k requests, one more only when n is
+// within k−2 of 200k (400; 599 and 600; 798 to 800; ...).
+func TestListReadCostIsWhatAWalkCosts(t *testing.T) {
+	for _, n := range []int{0, 1, 200, 201, 398, 399, 400, 401, 597, 598, 599, 600, 601, 1000} {
+		p := &pager{records: records(n)}
+		if _, err := listClient(t, p).ListRegistryImages(context.Background(), Scope{}, RegistryImageQuery{}); err != nil {
+			t.Fatal(err)
+		}
+		got, pages := len(p.offsets()), max(1, (n+ListPageSize-1)/ListPageSize)
+		if int64(got) != listReadCost(int64(n)) {
+			t.Errorf("%d records: %d requests, listReadCost says %d", n, got, listReadCost(int64(n)))
+		}
+		if extra := n >= 199*pages+2; got != pages+map[bool]int{true: 1}[extra] { // 400, 599, 600, 997-1000 here
+			t.Errorf("%d records: %d requests, ⌈n/200⌉ = %d", n, got, pages)
+		}
+	}
+}
+
 func TestListEmpty(t *testing.T) {
 	for name, body := range map[string]string{
 		"empty list": `{"total_num": 0, "data_list": []}`,
