@@ -1,7 +1,10 @@
 package provider
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -315,4 +318,120 @@ func TestAccImageScanTenImages(t *testing.T) {
 		byEndpoint[r.Endpoint]++
 	}
 	t.Logf("10-image scan, scan delay %s: %d requests in %s (plan, apply and refresh included): %v", delay, len(reqs), took.Round(10*time.Millisecond), byEndpoint)
+}
+
+// scanRequestsOf describes each scan request the simulator received, in
+// order: its global_image_type, the images it names and its answer's
+// status, as "local [agent:3.1] 200".
+func scanRequestsOf(t *testing.T, e *testEnv) []string {
+	var out []string
+	for _, r := range e.sim.Requests() {
+		if r.Endpoint != simulator.ImageScanTasks {
+			continue
+		}
+		var body struct {
+			ImageInfo []struct {
+				ImageName    string `json:"image_name"`
+				ImageVersion string `json:"image_version"`
+			} `json:"image_info"`
+		}
+		if err := json.Unmarshal(r.Body, &body); err != nil {
+			t.Fatalf("scan request body %q: %v", r.Body, err)
+		}
+		var names []string
+		for _, i := range body.ImageInfo {
+			names = append(names, i.ImageName+":"+i.ImageVersion)
+		}
+		out = append(out, fmt.Sprintf("%s [%s] %d", r.Query.Get("global_image_type"), strings.Join(names, " "), r.Status))
+	}
+	return out
+}
+
+// expectPriorResults checks the state an apply left before this step's
+// plan (a failed apply runs no Check): the resource is tainted, the
+// request is recorded, and each result has the scan_status given, in
+// order ("asked": any status but "not_requested").
+type expectPriorResults []string
+
+func (want expectPriorResults) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	if req.Plan.PriorState == nil || req.Plan.PriorState.Values == nil || req.Plan.PriorState.Values.RootModule == nil {
+		resp.Error = fmt.Errorf("no prior state: the failed apply recorded nothing")
+		return
+	}
+	for _, rs := range req.Plan.PriorState.Values.RootModule.Resources {
+		if rs.Address != scanAddr {
+			continue
+		}
+		if !rs.Tainted {
+			resp.Error = fmt.Errorf("%s is not tainted after the failed apply", scanAddr)
+			return
+		}
+		if at, _ := rs.AttributeValues["requested_at"].(string); at == "" {
+			resp.Error = fmt.Errorf("requested_at = %v: the accepted request is not recorded", rs.AttributeValues["requested_at"])
+			return
+		}
+		results, _ := rs.AttributeValues["results"].([]any)
+		if len(results) != len(want) {
+			resp.Error = fmt.Errorf("%d results recorded, want %d: %v", len(results), len(want), rs.AttributeValues["results"])
+			return
+		}
+		for i, r := range results {
+			m, _ := r.(map[string]any)
+			got, _ := m["scan_status"].(string)
+			switch {
+			case want[i] == scanNotRequested && got != scanNotRequested:
+				resp.Error = fmt.Errorf("results[%d] (%v) scan_status = %q, want %q: its request was never sent", i, m["image_name"], got, scanNotRequested)
+			case want[i] != scanNotRequested && (got == "" || got == scanNotRequested):
+				resp.Error = fmt.Errorf("results[%d] (%v) scan_status = %q: HSS accepted its request, it must be recorded as asked", i, m["image_name"], got)
+			}
+			if resp.Error != nil {
+				return
+			}
+		}
+		return
+	}
+	resp.Error = fmt.Errorf("no %s in the prior state", scanAddr)
+}
+
+// One apply sends two scan requests (repository images and local images
+// are asked for separately); HSS accepts the first and refuses the second.
+// The apply fails, and state records the accepted image as asked and the
+// other as "not_requested". The next apply asks for that image only (one
+// more request, of its global type; the accepted one is never asked
+// again), waits for both, and every image ends scanned.
+func TestAccImageScanNotRequestedAskedNext(t *testing.T) {
+	t.Parallel()
+	e := newScanEnv(t, time.Second)
+	// The registry request first (types in the order they first appear),
+	// then the local one, which HSS refuses.
+	e.sim.InjectAt(simulator.ImageScanTasks, simulator.Fault{Skip: 1, Status: 400,
+		Body: `{"error_code":"HSS.1001","error_msg":"Too many scan tasks in progress."}`})
+	list := repoImage("app", "1.0") + `, { image_type = "local_image", image_name = "agent", image_version = "3.1" }`
+	config := e.config(scanConfig(list, `timeouts { create = "30s" }`))
+	unitTest(t,
+		resource.TestStep{
+			Config: config,
+			ExpectError: errorLike("HSS image scan failed", "asking HSS to scan 1 local image(s)", "HSS.1001",
+				"The images whose request was not sent (scan_status \"not_requested\") are asked for then."),
+		},
+		resource.TestStep{
+			PreConfig: func() {
+				if got, want := scanRequestsOf(t, e), []string{"registry [app:1.0] 200", "local [agent:3.1] 400"}; !slices.Equal(got, want) {
+					t.Errorf("scan requests of the first apply: %q, want %q", got, want)
+				}
+			},
+			Config: config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				expectPriorResults{"asked", scanNotRequested},
+				plancheck.ExpectResourceAction(scanAddr, plancheck.ResourceActionDestroyBeforeCreate)}},
+			// One more request, for the image not asked for only.
+			Check: resource.ComposeTestCheckFunc(freshResults(2), func(*terraform.State) error {
+				want := []string{"registry [app:1.0] 200", "local [agent:3.1] 400", "local [agent:3.1] 200"}
+				if got := scanRequestsOf(t, e); !slices.Equal(got, want) {
+					return fmt.Errorf("scan requests: %q, want %q", got, want)
+				}
+				return nil
+			}),
+		},
+	)
 }
