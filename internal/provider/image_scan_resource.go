@@ -214,9 +214,7 @@ func (r *imageScanResource) Create(ctx context.Context, req resource.CreateReque
 			resp.Diagnostics.AddError("HSS image scan failed", "Cannot resume the scan an earlier apply asked for: "+err.Error())
 			return
 		}
-		resp.Diagnostics.AddWarning("Resumed the HSS image scan asked for at "+p.requestedAt.Format(time.RFC3339),
-			"An earlier apply asked HSS to scan these images with these arguments but could not finish waiting (the resource was tainted). "+
-				"The wait was resumed with the baselines recorded then; HSS was not asked again.")
+		resp.Diagnostics.AddWarning(resumeWarning(p.requestedAt, run))
 		say.say("Resuming the wait for the scan asked for at %s.", p.requestedAt.Format(time.RFC3339))
 		if err := reResolveUnasked(sctx, c, spec.scope, run); err != nil {
 			save(run)
@@ -347,4 +345,16 @@ func (r *imageScanResource) Delete(ctx context.Context, req resource.DeleteReque
 	}
 	resp.Diagnostics.AddWarning("HSS image scan forgotten",
 		"hss_image_scan only records a scan; destroying it removes it from the Terraform state. Nothing in HSS is changed.")
+}
+
+// resumeWarning is the warning of a create that resumes the scan an
+// earlier apply asked for: what was asked of HSS again, and what not.
+func resumeWarning(requestedAt time.Time, run *scanRun) (summary, detail string) {
+	asked := "HSS was not asked again."
+	if n := run.unasked(); n > 0 {
+		asked = fmt.Sprintf("HSS was not asked again for the images it took; the %d image(s) whose request was not sent (scan_status %q) are asked for now.", n, scanNotRequested)
+	}
+	return "Resumed the HSS image scan asked for at " + requestedAt.Format(time.RFC3339),
+		"An earlier apply asked HSS to scan these images with these arguments but could not finish waiting (the resource was tainted). " +
+			"The wait was resumed with the baselines recorded then; " + asked
 }

@@ -435,3 +435,19 @@ func TestAccImageScanNotRequestedAskedNext(t *testing.T) {
 		},
 	)
 }
+
+// The warning of a resumed create says what HSS is asked again: nothing
+// when every image was asked for, the images not_requested otherwise.
+func TestImageScanResumeWarningSaysWhatIsAskedAgain(t *testing.T) {
+	at := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	run := &scanRun{requestedAt: at, targets: []scanTarget{{asked: true}, {asked: true}}}
+	summary, detail := resumeWarning(at, run)
+	if summary != "Resumed the HSS image scan asked for at 2026-11-30T12:00:00Z" || !strings.HasSuffix(detail, "; HSS was not asked again.") {
+		t.Fatalf("all asked: %q, %q", summary, detail)
+	}
+	run.targets[1].asked = false
+	if _, detail := resumeWarning(at, run); !strings.HasSuffix(detail,
+		`; HSS was not asked again for the images it took; the 1 image(s) whose request was not sent (scan_status "not_requested") are asked for now.`) {
+		t.Fatalf("one not asked: %q", detail)
+	}
+}

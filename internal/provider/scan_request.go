@@ -422,6 +422,17 @@ func newScanRun(found []images.Image) *scanRun {
 	return run
 }
 
+// unasked is how many targets of run HSS was not asked to scan yet.
+func (run *scanRun) unasked() int {
+	n := 0
+	for _, t := range run.targets {
+		if !t.asked {
+			n++
+		}
+	}
+	return n
+}
+
 // requestScans asks HSS to scan every target not asked for yet: one
 // request per global image type, in the order the types first appear.
 // started is called once the first request was accepted (state records
