@@ -30,8 +30,7 @@ var (
 const maxListWalks = 3
 
 // ListChangedError is a list that did not hold still while it was read:
-// every walk saw it change (or the walks disagreed), so no answer is a
-// snapshot of it.
+// every walk saw it change, so no answer is a snapshot of it.
 type ListChangedError struct {
 	Method  string
 	Path    string

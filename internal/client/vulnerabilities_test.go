@@ -692,6 +692,25 @@ func TestVulnerabilityCVEsFallsBackWhenTheTenantListKeepsChanging(t *testing.T) 
 	}
 }
 
+// A first page that contradicts itself is no answer: here it lists G-000
+// twice, first without CVEs. Every vulnerability is asked for on its own,
+// and the page is not read again.
+func TestVulnerabilityCVEsDistrustAFirstPageThatContradictsItself(t *testing.T) {
+	s := globalServer(10)
+	s.global[5] = s.global[0]
+	s.global[0] = `{"vul_id": "G-000", "data_list": []}`
+	c := vulClient(t, s, vulNow)
+	for range 2 {
+		got, err := c.VulnerabilityCVEs(context.Background(), Scope{}, ids(5))
+		if err != nil || len(got) != 5 || len(got["G-000"]) != 1 || got["G-004"][0].ID != "CVE-2024-4" {
+			t.Fatalf("got %v, %v", got, err)
+		}
+	}
+	if c, g := s.calls("/cve"), s.calls("/image/vulnerabilities"); c != 5 || g != 1 {
+		t.Fatalf("%d per-vulnerability requests, want 5; %d tenant-wide pages, want 1", c, g)
+	}
+}
+
 // Errors of the tenant-wide list name the field and the vulnerability;
 // they are errors, not a reason to ask elsewhere.
 func TestGlobalVulnerabilitiesDecoding(t *testing.T) {
