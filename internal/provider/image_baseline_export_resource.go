@@ -13,14 +13,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/cloudsec/terraform-provider-hss/internal/client"
@@ -88,10 +86,9 @@ func (r *imageBaselineExportResource) Schema(ctx context.Context, _ resource.Sch
 	attrs := map[string]schema.Attribute{
 		"id": computed("The export task ID."),
 		"triggers": schema.MapAttribute{
-			Optional:      true,
-			ElementType:   types.StringType,
-			Description:   "Arbitrary values that, when changed, start a new export (the resource is replaced), as in `time_static`.",
-			PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplace()},
+			Optional:    true,
+			ElementType: types.StringType,
+			Description: "Arbitrary values that, when changed, start a new export (the resource is replaced), as in `time_static`.",
 		},
 		"task_id": computed("ID of the export task HSS created."),
 		"record_total_num": schema.Int64Attribute{
@@ -107,17 +104,7 @@ func (r *imageBaselineExportResource) Schema(ctx context.Context, _ resource.Sch
 		"file_name":     computed("Name of the exported file, once the task succeeded."),
 		"output_sha256": computed("Hex SHA-256 of the file written to `output_path`."),
 	}
-	exportResourceAttributes(attrs)
-	args := map[string]schema.Attribute{}
-	for name, a := range attrs {
-		if a.IsOptional() || a.IsRequired() {
-			args[name] = a
-		}
-	}
-	replaceUnlessAdopting(args)
-	for name, a := range args {
-		attrs[name] = a
-	}
+	exportResourceAttributes(attrs) // every argument forces a new export: ModifyPlan
 	resp.Schema = schema.Schema{
 		Version: imageBaselineExportSchemaVersion,
 		Description: "Starts one export of image baseline check results in HSS, waits for it, optionally downloads its ZIP file, and records the task in state. " +
@@ -232,57 +219,30 @@ func adopting(ctx context.Context, state tfsdk.State) bool {
 	return size.IsNull() && status.ValueString() != client.TaskFailure
 }
 
-// replaceUnlessAdopting makes every argument force a new export, except
-// while an imported task is adopted.
-func replaceUnlessAdopting(attrs map[string]schema.Attribute) {
-	const desc = "Changing this value starts a new export, except the first apply after an import, which records it."
-	for name, a := range attrs {
-		switch a := a.(type) {
-		case schema.StringAttribute:
-			if a.Optional || a.Required {
-				a.PlanModifiers = []planmodifier.String{stringplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-					resp.RequiresReplace = !adopting(ctx, req.State)
-				}, desc, desc)}
-			}
-			attrs[name] = a
-		case schema.Int64Attribute:
-			if a.Optional || a.Required {
-				a.PlanModifiers = []planmodifier.Int64{int64planmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.Int64Request, resp *int64planmodifier.RequiresReplaceIfFuncResponse) {
-					resp.RequiresReplace = !adopting(ctx, req.State)
-				}, desc, desc)}
-			}
-			attrs[name] = a
-		case schema.BoolAttribute:
-			if a.Optional || a.Required {
-				a.PlanModifiers = []planmodifier.Bool{boolplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.BoolRequest, resp *boolplanmodifier.RequiresReplaceIfFuncResponse) {
-					resp.RequiresReplace = !adopting(ctx, req.State)
-				}, desc, desc)}
-			}
-			attrs[name] = a
-		case schema.ListAttribute:
-			if a.Optional || a.Required {
-				a.PlanModifiers = []planmodifier.List{listplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.ListRequest, resp *listplanmodifier.RequiresReplaceIfFuncResponse) {
-					resp.RequiresReplace = !adopting(ctx, req.State)
-				}, desc, desc)}
-			}
-			attrs[name] = a
-		case schema.MapAttribute:
-			if a.Optional || a.Required {
-				a.PlanModifiers = []planmodifier.Map{mapplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
-					resp.RequiresReplace = !adopting(ctx, req.State)
-				}, desc, desc)}
-			}
-			attrs[name] = a
-		default:
-			panic(fmt.Sprintf("hss_image_baseline_export: argument %s has a type replaceUnlessAdopting does not handle", name))
-		}
-	}
-}
-
-// ModifyPlan: adopting an imported task reads its status again and may
-// download its file, so what it records is known only after the apply.
+// ModifyPlan: every argument forces a new export, except while an
+// imported task is adopted (one rule here rather than a plan modifier per
+// argument, whose types differ). Adopting reads the task's status again
+// and may download its file, so what it records is known only after the
+// apply.
 func (r *imageBaselineExportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || !adopting(ctx, req.State) {
+	if req.Plan.Raw.IsNull() || req.State.Raw.IsNull() {
+		return
+	}
+	if !adopting(ctx, req.State) {
+		var planned, prior map[string]tftypes.Value
+		if err := req.Plan.Raw.As(&planned); err != nil {
+			resp.Diagnostics.AddError("Planning hss_image_baseline_export", err.Error())
+			return
+		}
+		if err := req.State.Raw.As(&prior); err != nil {
+			resp.Diagnostics.AddError("Planning hss_image_baseline_export", err.Error())
+			return
+		}
+		for name, a := range req.Plan.Schema.GetAttributes() {
+			if (a.IsOptional() || a.IsRequired()) && !planned[name].Equal(prior[name]) {
+				resp.RequiresReplace = append(resp.RequiresReplace, path.Root(name))
+			}
+		}
 		return
 	}
 	for _, name := range []string{"task_name", "task_status", "file_id", "file_name", "output_sha256"} {

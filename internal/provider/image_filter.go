@@ -12,11 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	rsschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -227,17 +222,13 @@ func filterResourceAttributes(attrs map[string]rsschema.Attribute) {
 	for _, f := range imageFilterFields {
 		switch f.kind {
 		case filterString:
-			attrs[f.name] = rsschema.StringAttribute{Optional: true, Description: f.desc, Validators: f.stringValidators(),
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}}
+			attrs[f.name] = rsschema.StringAttribute{Optional: true, Description: f.desc, Validators: f.stringValidators()}
 		case filterBool:
-			attrs[f.name] = rsschema.BoolAttribute{Optional: true, Description: f.desc,
-				PlanModifiers: []planmodifier.Bool{boolplanmodifier.RequiresReplace()}}
+			attrs[f.name] = rsschema.BoolAttribute{Optional: true, Description: f.desc}
 		case filterInt:
-			attrs[f.name] = rsschema.Int64Attribute{Optional: true, Description: f.desc, Validators: f.int64Validators(),
-				PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()}}
+			attrs[f.name] = rsschema.Int64Attribute{Optional: true, Description: f.desc, Validators: f.int64Validators()}
 		case filterList:
-			attrs[f.name] = rsschema.ListAttribute{Optional: true, ElementType: types.StringType, Description: f.desc, Validators: f.listValidators(),
-				PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplace()}}
+			attrs[f.name] = rsschema.ListAttribute{Optional: true, ElementType: types.StringType, Description: f.desc, Validators: f.listValidators()}
 		}
 	}
 }

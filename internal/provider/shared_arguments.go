@@ -6,10 +6,6 @@ import (
 	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	rsschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
@@ -50,21 +46,19 @@ func enterpriseProjectIDDataSourceAttribute() dsschema.StringAttribute {
 		Description: enterpriseProjectIDDescription + " Reads back the project used; null when neither is set."}
 }
 
-// exportResourceAttributes adds the export arguments to the resource:
-// every one of them starts a new export when it changes.
+// exportResourceAttributes adds the export arguments to the resource
+// (whose ModifyPlan makes every one of them start a new export when it
+// changes).
 func exportResourceAttributes(attrs map[string]rsschema.Attribute) {
-	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	attrs["export_size"] = rsschema.Int64Attribute{Required: true, Description: exportSizeDescription,
-		Validators:    []validator.Int64{int64validator.Between(0, 2147483647)},
-		PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()}}
-	attrs["region"] = rsschema.StringAttribute{Optional: true, Description: regionDescription,
-		Validators: regionValidators(), PlanModifiers: replace}
+		Validators: []validator.Int64{int64validator.Between(0, 2147483647)}}
+	attrs["region"] = rsschema.StringAttribute{Optional: true, Description: regionDescription, Validators: regionValidators()}
 	attrs["enterprise_project_id"] = rsschema.StringAttribute{Optional: true, Description: enterpriseProjectIDDescription,
-		Validators: enterpriseProjectIDValidators(), PlanModifiers: replace}
+		Validators: enterpriseProjectIDValidators()}
 	attrs["wait_for_completion"] = rsschema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
-		Description: waitDescription, PlanModifiers: []planmodifier.Bool{boolplanmodifier.RequiresReplace()}}
+		Description: waitDescription}
 	attrs["output_path"] = rsschema.StringAttribute{Optional: true, Description: outputPathDescription,
-		Validators: []validator.String{text()}, PlanModifiers: replace}
+		Validators: []validator.String{text()}}
 	filterResourceAttributes(attrs)
 }
 
