@@ -474,7 +474,11 @@ func (c *Client) cvesFromTenantList(ctx context.Context, scope Scope, ids []stri
 		return nil
 	}
 	if c.answers.known(globalCVEsKey(scope)) { // read already, or being read: no request
-		return c.keepCVEs(ctx, scope, pending, func() (map[string][]CVE, error) { return c.globalCVEs(ctx, scope, nil) })
+		byID, err := c.globalCVEs(ctx, scope, nil)
+		if err != nil {
+			return err
+		}
+		return c.keepCVEs(scope, pending, byID)
 	}
 	if len(pending) < 3 && !c.answers.known(globalFirstPageKey(scope)) {
 		return nil // V ≤ 2 calls: the first page might save one, or cost one more
@@ -483,14 +487,18 @@ func (c *Client) cvesFromTenantList(ctx context.Context, scope Scope, ids []stri
 	if err != nil || first.page == nil {
 		return err
 	}
-	if err := c.keepCVEs(ctx, scope, pending, func() (map[string][]CVE, error) { return first.cves, nil }); err != nil {
+	if err := c.keepCVEs(scope, pending, first.cves); err != nil {
 		return err
 	}
 	pending = c.unread(scope, pending)
 	if len(pending) == 0 || first.total <= ListPageSize || listReadCost(first.total)-1 >= int64(len(pending)) {
 		return nil // the first page was the whole list, or calls cost no more
 	}
-	return c.keepCVEs(ctx, scope, pending, func() (map[string][]CVE, error) { return c.globalCVEs(ctx, scope, first.page) })
+	byID, err := c.globalCVEs(ctx, scope, first.page)
+	if err != nil {
+		return err
+	}
+	return c.keepCVEs(scope, pending, byID)
 }
 
 // unread is those of ids whose CVEs this client has not read, nor is
@@ -505,20 +513,10 @@ func (c *Client) unread(scope Scope, ids []string) []string {
 	return out
 }
 
-// keepCVEs keeps what read gives for each of ids (vul_id → CVEs; ids it
-// leaves out are left unread). A tenant-wide list that kept changing
-// leaves them all unread. The first answer for an id is kept: a caller
-// that read it another way meanwhile wins.
-func (c *Client) keepCVEs(ctx context.Context, scope Scope, ids []string, read func() (map[string][]CVE, error)) error {
-	byID, err := read()
-	var changed *ListChangedError
-	switch {
-	case errors.As(err, &changed):
-		c.debug(ctx, "HSS's tenant-wide vulnerability list kept changing: reading each vulnerability's CVEs on its own", map[string]any{"vulnerabilities": len(ids)})
-		return nil
-	case err != nil:
-		return err
-	}
+// keepCVEs keeps byID's CVEs (vul_id → CVEs) for each of ids it names;
+// the others are left unread. The first answer for an id is kept: a
+// caller that read it another way meanwhile wins.
+func (c *Client) keepCVEs(scope Scope, ids []string, byID map[string][]CVE) error {
 	for _, id := range ids {
 		if cves, ok := byID[id]; ok {
 			if _, err := c.answers.get(vulnerabilityCVEKey(scope, id), func() (any, error) { return cves, nil }); err != nil {
@@ -553,29 +551,23 @@ type tenantListPage struct {
 // and scope.
 func (c *Client) globalFirstPage(ctx context.Context, scope Scope) (*tenantListPage, error) {
 	v, err := c.answers.get(globalFirstPageKey(scope), func() (any, error) {
-		segments := c.projectPath("image", "vulnerabilities")
-		o, err := c.listPages(scope, segments, nil)(ctx, 0)
+		o, err := c.listPages(scope, c.projectPath("image", "vulnerabilities"), nil)(ctx, 0)
 		if err != nil {
 			return nil, err
 		}
-		total, err := parseCount(o.fields["total_num"])
-		if err != nil {
-			return nil, o.fieldError("total_num", err)
-		}
 		// One page, checked as a walk checks it. A page that contradicts
-		// its total_num is kept as none: every vulnerability is then
-		// asked for on its own.
+		// itself is kept as none: every vulnerability is then asked for on
+		// its own.
 		w := newListWalk(c, decodeGlobalVulnerability, globalVulnerabilityIdentity)
 		_, change, err := w.page(o)
 		if err != nil {
 			return nil, err
 		}
 		if change != "" {
-			c.debug(ctx, "HSS's tenant-wide vulnerability list changed while its first page was read: reading each vulnerability's CVEs on its own", map[string]any{"change": change})
+			c.debug(ctx, "HSS's tenant-wide vulnerability list contradicted itself on its first page: reading each vulnerability's CVEs on its own", map[string]any{"change": change})
 			return &tenantListPage{}, nil
 		}
-		rows := w.records
-		return &tenantListPage{page: o, total: total, cves: cveMap(rows)}, nil
+		return &tenantListPage{page: o, total: w.total, cves: cveMap(w.records)}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -589,11 +581,17 @@ func (c *Client) globalFirstPage(ctx context.Context, scope Scope) (*tenantListP
 
 // globalCVEs is the whole tenant-wide list as vul_id → CVEs (rows that
 // carry a CVE list only), read once per client and scope; its first walk
-// starts from first when that is not nil.
+// starts from first when that is not nil. A list that kept changing while
+// it was read names no vulnerability: each is then asked for on its own.
 func (c *Client) globalCVEs(ctx context.Context, scope Scope, first *object) (map[string][]CVE, error) {
 	v, err := c.answers.get(globalCVEsKey(scope), func() (any, error) {
 		rows, err := readList(ctx, c, c.listPages(scope, c.projectPath("image", "vulnerabilities"), nil), first,
 			decodeGlobalVulnerability, globalVulnerabilityIdentity)
+		var changed *ListChangedError
+		if errors.As(err, &changed) {
+			c.debug(ctx, "HSS's tenant-wide vulnerability list kept changing: reading each vulnerability's CVEs on its own", map[string]any{"error": err.Error()})
+			return map[string][]CVE{}, nil
+		}
 		if err != nil {
 			return nil, err
 		}
